@@ -1,0 +1,105 @@
+/*
+ * bio.c - the ring BIO.
+ *
+ * The method table is created once per process under CRYPTO_THREAD_run_once
+ * and never freed (libssl keeps no other reference to it).
+ */
+
+#include <openssl/crypto.h>
+
+#include "bio.h"
+
+static BIO_METHOD *ring_method;
+static CRYPTO_ONCE ring_method_once = CRYPTO_ONCE_STATIC_INIT;
+
+static int ring_bio_write(BIO *bio, const char *buf, size_t len,
+                          size_t *written) {
+  struct tlswire_bio_state *st = BIO_get_data(bio);
+  BIO_clear_retry_flags(bio);
+  /* Soft limit: once below it, a whole record is taken, so libssl never has
+   * to keep a half-written record that a later send would need to repeat. */
+  if (tlswire_ring_full(&st->out)) {
+    st->want_write = 1;
+    BIO_set_retry_write(bio);
+    return 0;
+  }
+  *written = tlswire_ring_put(&st->out, buf, len);
+  st->want_write = 0;
+  if (*written == 0) {
+    BIO_set_retry_write(bio);
+    return 0;
+  }
+  return 1;
+}
+
+static int ring_bio_read(BIO *bio, char *buf, size_t len, size_t *readbytes) {
+  struct tlswire_bio_state *st = BIO_get_data(bio);
+  BIO_clear_retry_flags(bio);
+  *readbytes = tlswire_ring_get(&st->in, buf, len);
+  if (*readbytes > 0)
+    return 1;
+  if (!st->in_eof)
+    BIO_set_retry_read(bio);
+  return 0;
+}
+
+static long ring_bio_ctrl(BIO *bio, int cmd, long num, void *ptr) {
+  struct tlswire_bio_state *st = BIO_get_data(bio);
+  switch (cmd) {
+  case BIO_CTRL_PENDING:
+    return (long)tlswire_ring_len(&st->in);
+  case BIO_CTRL_WPENDING:
+    return (long)tlswire_ring_len(&st->out);
+  case BIO_CTRL_EOF:
+    return st->in_eof && tlswire_ring_len(&st->in) == 0;
+  case BIO_CTRL_FLUSH:
+  case BIO_CTRL_DUP:
+    return 1;
+  case BIO_CTRL_GET_CLOSE:
+    return BIO_get_shutdown(bio);
+  case BIO_CTRL_SET_CLOSE:
+    BIO_set_shutdown(bio, (int)num);
+    return 1;
+  case BIO_CTRL_DGRAM_QUERY_MTU:
+  case BIO_CTRL_DGRAM_GET_FALLBACK_MTU:
+    return 0; /* unknown: DTLS users set the MTU explicitly */
+  default:
+    return 0;
+  }
+}
+
+static int ring_bio_create(BIO *bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+static int ring_bio_destroy(BIO *bio) {
+  BIO_set_data(bio, NULL);
+  return 1;
+}
+
+static void ring_method_build(void) {
+  BIO_METHOD *m =
+      BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "tlswire ring");
+  if (m == NULL)
+    return;
+  if (!BIO_meth_set_write_ex(m, ring_bio_write) ||
+      !BIO_meth_set_read_ex(m, ring_bio_read) ||
+      !BIO_meth_set_ctrl(m, ring_bio_ctrl) ||
+      !BIO_meth_set_create(m, ring_bio_create) ||
+      !BIO_meth_set_destroy(m, ring_bio_destroy)) {
+    BIO_meth_free(m);
+    return;
+  }
+  ring_method = m;
+}
+
+BIO *tlswire_bio_new(struct tlswire_bio_state *state) {
+  if (!CRYPTO_THREAD_run_once(&ring_method_once, ring_method_build) ||
+      ring_method == NULL)
+    return NULL;
+  BIO *bio = BIO_new(ring_method);
+  if (bio != NULL)
+    BIO_set_data(bio, state);
+  return bio;
+}

@@ -1,0 +1,382 @@
+/*
+ * conn.c - tlswire_conn in memory mode: lifetime, handshake, data, shutdown.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include <openssl/err.h>
+
+#include "conn.h"
+#include "context.h"
+#include "safety.h"
+
+/* Room beyond the soft capacity of the output ring: one whole TLS record
+ * (with a TLS 1.0 empty-fragment prefix) that libssl has already built. */
+#define OUT_RING_SLACK                                                         \
+  (SSL3_RT_MAX_PACKET_SIZE + SSL3_RT_HEADER_LENGTH +                           \
+   SSL3_RT_MAX_ENCRYPTED_OVERHEAD)
+
+static int conn_ex_index = -1;
+static CRYPTO_ONCE conn_ex_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void conn_ex_index_make(void) {
+  conn_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+tlswire_conn *tlswire_conn_from_ssl(const SSL *ssl) {
+  return ssl ? SSL_get_ex_data(ssl, conn_ex_index) : NULL;
+}
+
+void tlswire_conn_verify_callback(const tlswire_conn *conn,
+                                  tlswire_verify_cb *cb, void **arg) {
+  if (conn == NULL)
+    return;
+  *cb = conn->verify_overridden ? conn->verify_cb : conn->ctx->verify_cb;
+  *arg = conn->verify_overridden ? conn->verify_arg : conn->ctx->verify_arg;
+}
+
+/* --- lifetime ------------------------------------------------------------- */
+
+static int conn_rings_init(tlswire_conn *conn, size_t capacity) {
+  if (tlswire_ring_init(&conn->bio.in, capacity, capacity) != 0)
+    return TLSWIRE_E_NOMEM;
+  if (tlswire_ring_init(&conn->bio.out, capacity, capacity + OUT_RING_SLACK) !=
+      0) {
+    tlswire_ring_free(&conn->bio.in);
+    return TLSWIRE_E_NOMEM;
+  }
+  return TLSWIRE_OK;
+}
+
+/* Creates the SSL and its ring BIO; failures are recorded on the context. */
+static int conn_ssl_init(tlswire_conn *conn, tlswire_context *ctx) {
+  conn->ssl = SSL_new(ctx->ssl_ctx);
+  if (conn->ssl == NULL)
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
+  BIO *bio = tlswire_bio_new(&conn->bio);
+  if (bio == NULL) {
+    SSL_free(conn->ssl);
+    conn->ssl = NULL;
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  }
+  SSL_set_bio(conn->ssl, bio, bio); /* one reference, shared by both sides */
+  SSL_set_ex_data(conn->ssl, conn_ex_index, conn);
+  SSL_set_mode(conn->ssl, SSL_MODE_AUTO_RETRY);
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
+                     tlswire_transport *t) {
+  TW_GUARD(out != NULL, TLSWIRE_E_INVALID);
+  *out = NULL;
+  TW_GUARD(ctx != NULL, TLSWIRE_E_INVALID);
+  if (t != NULL)
+    return tlswire_error_set(&ctx->err, TLSWIRE_E_UNSUPPORTED,
+                             "transports are not available in this release");
+  if (!CRYPTO_THREAD_run_once(&conn_ex_once, conn_ex_index_make) ||
+      conn_ex_index < 0)
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+
+  tlswire_conn *conn = calloc(1, sizeof *conn);
+  if (conn == NULL)
+    return TLSWIRE_E_NOMEM;
+  int rc = conn_rings_init(conn, ctx->ring_capacity);
+  if (rc != TLSWIRE_OK)
+    goto fail_rings;
+  rc = conn_ssl_init(conn, ctx);
+  if (rc != TLSWIRE_OK)
+    goto fail_ssl;
+  tlswire_context_ref(ctx);
+  tlswire_context_freeze(ctx);
+  conn->ctx = ctx;
+  *out = conn;
+  return TLSWIRE_OK;
+
+fail_ssl:
+  tlswire_ring_free(&conn->bio.out);
+  tlswire_ring_free(&conn->bio.in);
+fail_rings:
+  free(conn);
+  return rc;
+}
+
+void tlswire_conn_free(tlswire_conn *conn) {
+  if (conn == NULL)
+    return;
+  SSL_free(conn->ssl);
+  tlswire_ring_free(&conn->bio.in);
+  tlswire_ring_free(&conn->bio.out);
+  tlswire_context_free(conn->ctx);
+  free(conn);
+}
+
+const tlswire_error *tlswire_conn_last_error(const tlswire_conn *conn) {
+  return conn ? &conn->err : NULL;
+}
+
+SSL *tlswire_conn_get_ssl(const tlswire_conn *conn) {
+  return conn ? conn->ssl : NULL;
+}
+
+int tlswire_conn_set_connect_state(tlswire_conn *conn) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  SSL_set_connect_state(conn->ssl);
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_set_accept_state(tlswire_conn *conn) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  SSL_set_accept_state(conn->ssl);
+  return TLSWIRE_OK;
+}
+
+/* --- mapping libssl results to statuses ------------------------------------
+ */
+
+/* Before a libssl I/O call: no stale queue entries (they would turn
+ * SSL_get_error's answer into SSL_ERROR_SSL) and no stale errno. */
+static void io_begin(void) {
+  tlswire_error_clear_queue();
+  errno = 0;
+}
+
+static int is_unexpected_eof(unsigned long packed) {
+  return ERR_GET_LIB(packed) == ERR_LIB_SSL &&
+         ERR_GET_REASON(packed) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+}
+
+/* SSL_ERROR_SYSCALL: a transport errno, or an input that just ended. libssl
+ * also answers SYSCALL with nothing queued for any call after a fatal error;
+ * with the input still open that is no EOF, so it is reported as SSL. */
+static int fail_syscall(tlswire_conn *conn, int ret, int saved_errno) {
+  if (saved_errno != 0 && ret < 0)
+    return tlswire_error_syscall(&conn->err, saved_errno);
+  if (ERR_peek_error() != 0)
+    return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
+  if (!conn->bio.in_eof)
+    return tlswire_error_set(
+        &conn->err, TLSWIRE_E_SSL,
+        "connection unusable after an earlier fatal error");
+  return tlswire_error_syscall(&conn->err, -1);
+}
+
+/* OpenSSL 3 reports a stream cut without close_notify as an SSL error;
+ * pyOpenSSL (and tlswire) report it as SysCallError(-1, "Unexpected EOF"). */
+static int fail_ssl(tlswire_conn *conn) {
+  if (is_unexpected_eof(ERR_peek_error()))
+    return tlswire_error_syscall(&conn->err, -1);
+  return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
+}
+
+/* The single place where a failed libssl I/O call becomes a status. */
+static int conn_fail(tlswire_conn *conn, int ret) {
+  int saved_errno = errno;
+  switch (SSL_get_error(conn->ssl, ret)) {
+  case SSL_ERROR_WANT_READ:
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
+  case SSL_ERROR_WANT_WRITE:
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
+  case SSL_ERROR_WANT_X509_LOOKUP:
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_X509_LOOKUP);
+  case SSL_ERROR_ZERO_RETURN:
+    return tlswire_error_set(&conn->err, TLSWIRE_E_ZERO_RETURN,
+                             "the peer sent close_notify");
+  case SSL_ERROR_SYSCALL:
+    return fail_syscall(conn, ret, saved_errno);
+  case SSL_ERROR_SSL:
+    return fail_ssl(conn);
+  default:
+    return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
+  }
+}
+
+/* --- handshake and data ------------------------------------------------------
+ */
+
+int tlswire_conn_do_handshake(tlswire_conn *conn) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  io_begin();
+  int ret = SSL_do_handshake(conn->ssl);
+  return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+}
+
+int tlswire_conn_send(tlswire_conn *conn, const void *buf, size_t len,
+                      size_t *sent) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(sent != NULL, &conn->err, "sent is NULL");
+  *sent = 0;
+  TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
+  /* Starting a record only below the soft limit guarantees the ring takes
+   * it whole: libssl never holds plaintext it has not reported as sent. */
+  if (tlswire_ring_full(&conn->bio.out))
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
+  io_begin();
+  int ret = SSL_write_ex(conn->ssl, buf, len, sent);
+  return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+}
+
+int tlswire_conn_recv(tlswire_conn *conn, void *buf, size_t len,
+                      size_t *received) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(received != NULL, &conn->err, "received is NULL");
+  *received = 0;
+  TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
+  io_begin();
+  int ret = SSL_read_ex(conn->ssl, buf, len, received);
+  return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+}
+
+/* --- the byte-buffer side
+ * ------------------------------------------------------ */
+
+int tlswire_conn_bio_write(tlswire_conn *conn, const void *buf, size_t len,
+                           size_t *written) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(written != NULL, &conn->err, "written is NULL");
+  *written = 0;
+  TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
+  struct tlswire_ring *in = &conn->bio.in;
+  if (conn->bio.in_eof)
+    return tlswire_error_set(&conn->err, TLSWIRE_E_STATE,
+                             "input already ended by bio_shutdown");
+  if (tlswire_ring_full(in))
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
+  size_t room = in->limit - tlswire_ring_len(in);
+  *written = tlswire_ring_put(in, buf, len < room ? len : room);
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_bio_read(tlswire_conn *conn, void *buf, size_t len,
+                          size_t *nread) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(nread != NULL, &conn->err, "nread is NULL");
+  *nread = 0;
+  TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
+  if (tlswire_ring_len(&conn->bio.out) == 0)
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
+  *nread = tlswire_ring_get(&conn->bio.out, buf, len);
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_bio_shutdown(tlswire_conn *conn) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  conn->bio.in_eof = 1;
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_bio_peek(tlswire_conn *conn, const void **data, size_t *len) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(data != NULL && len != NULL, &conn->err, "data or len is NULL");
+  *data = tlswire_ring_peek(&conn->bio.out, len);
+  if (*len == 0)
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_bio_consume(tlswire_conn *conn, size_t n) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  size_t contiguous;
+  tlswire_ring_peek(&conn->bio.out, &contiguous);
+  TW_GUARD_ARG(n <= contiguous, &conn->err,
+               "consume exceeds the peeked output");
+  tlswire_ring_consume(&conn->bio.out, n);
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_bio_window(tlswire_conn *conn, void **buf, size_t *len) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(buf != NULL && len != NULL, &conn->err, "buf or len is NULL");
+  *len = 0;
+  *buf = NULL;
+  if (conn->bio.in_eof)
+    return tlswire_error_set(&conn->err, TLSWIRE_E_STATE,
+                             "input already ended by bio_shutdown");
+  *buf = tlswire_ring_window(&conn->bio.in, len);
+  if (*len == 0)
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_bio_commit(tlswire_conn *conn, size_t n) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  size_t room;
+  tlswire_ring_window(&conn->bio.in, &room);
+  TW_GUARD_ARG(!conn->bio.in_eof && n <= room, &conn->err,
+               "commit exceeds the input window");
+  tlswire_ring_commit(&conn->bio.in, n);
+  return TLSWIRE_OK;
+}
+
+size_t tlswire_conn_bio_pending_out(const tlswire_conn *conn) {
+  return conn ? tlswire_ring_len(&conn->bio.out) : 0;
+}
+
+size_t tlswire_conn_bio_pending_in(const tlswire_conn *conn) {
+  return conn ? tlswire_ring_len(&conn->bio.in) : 0;
+}
+
+/* --- shutdown
+ * ------------------------------------------------------------------ */
+
+int tlswire_conn_shutdown(tlswire_conn *conn) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  io_begin();
+  int ret = SSL_shutdown(conn->ssl);
+  return ret >= 0 ? ret : conn_fail(conn, ret);
+}
+
+int tlswire_conn_get_shutdown(const tlswire_conn *conn) {
+  return conn ? SSL_get_shutdown(conn->ssl) : 0;
+}
+
+int tlswire_conn_set_shutdown(tlswire_conn *conn, int state) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG((state & ~(SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN)) == 0,
+               &conn->err, "unknown shutdown state bits");
+  SSL_set_shutdown(conn->ssl, state);
+  return TLSWIRE_OK;
+}
+
+/* --- queries
+ * -------------------------------------------------------------------- */
+
+int tlswire_conn_pending(const tlswire_conn *conn) {
+  return conn ? SSL_pending(conn->ssl) : 0;
+}
+
+int tlswire_conn_want_read(const tlswire_conn *conn) {
+  return conn ? SSL_want_read(conn->ssl) : 0;
+}
+
+int tlswire_conn_want_write(const tlswire_conn *conn) {
+  return conn ? SSL_want_write(conn->ssl) : 0;
+}
+
+const char *tlswire_conn_get_cipher_name(const tlswire_conn *conn) {
+  const SSL_CIPHER *c = conn ? SSL_get_current_cipher(conn->ssl) : NULL;
+  return c ? SSL_CIPHER_get_name(c) : NULL;
+}
+
+int tlswire_conn_get_cipher_bits(const tlswire_conn *conn) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  const SSL_CIPHER *c = SSL_get_current_cipher(conn->ssl);
+  return c ? SSL_CIPHER_get_bits(c, NULL) : TLSWIRE_E_STATE;
+}
+
+const char *tlswire_conn_get_cipher_version(const tlswire_conn *conn) {
+  const SSL_CIPHER *c = conn ? SSL_get_current_cipher(conn->ssl) : NULL;
+  return c ? SSL_CIPHER_get_version(c) : NULL;
+}
+
+int tlswire_conn_get_protocol_version(const tlswire_conn *conn) {
+  return conn ? SSL_version(conn->ssl) : TLSWIRE_E_INVALID;
+}
+
+const char *tlswire_conn_get_protocol_version_name(const tlswire_conn *conn) {
+  return conn ? SSL_get_version(conn->ssl) : NULL;
+}
+
+const char *tlswire_conn_get_state_string(const tlswire_conn *conn) {
+  return conn ? SSL_state_string_long(conn->ssl) : NULL;
+}

@@ -1,0 +1,31 @@
+/*
+ * context.h - the context object, shared with the connection code.
+ */
+#ifndef TLSWIRE_SRC_CONTEXT_H
+#define TLSWIRE_SRC_CONTEXT_H
+
+#include <tlswire/tlswire.h>
+
+#include "error.h"
+
+struct tlswire_context {
+  SSL_CTX *ssl_ctx;
+  int method;
+  int refs;   /* atomic */
+  int frozen; /* atomic: set once a connection used the context */
+  size_t ring_capacity;
+  tlswire_verify_cb verify_cb;
+  void *verify_arg;
+  struct tlswire_error err;
+};
+
+/* Takes one more reference. */
+void tlswire_context_ref(tlswire_context *ctx);
+
+/* Marks the context as used: from now on its mutators refuse. */
+void tlswire_context_freeze(tlswire_context *ctx);
+
+/* The verify trampoline installed by set_verify (also used per connection). */
+int tlswire_context_verify_trampoline(int preverify_ok, X509_STORE_CTX *store);
+
+#endif /* TLSWIRE_SRC_CONTEXT_H */

@@ -1,0 +1,170 @@
+/*
+ * error.c - the status table and the per-object error records.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "error.h"
+
+struct status_row {
+  int code;
+  const char *name;
+  const char *message;
+};
+
+static const struct status_row status_table[] = {
+#define TW_STATUS_ROW_(name, value, message) {value, "TLSWIRE_" #name, message},
+    TLSWIRE_STATUS_MAP(TW_STATUS_ROW_)
+#undef TW_STATUS_ROW_
+};
+
+static const struct status_row *status_find(int code) {
+  size_t n = sizeof status_table / sizeof status_table[0];
+  for (size_t i = 0; i < n; i++)
+    if (status_table[i].code == code)
+      return &status_table[i];
+  return NULL;
+}
+
+const char *tlswire_strerror(int code) {
+  const struct status_row *row = status_find(code);
+  return row ? row->message : "unknown tlswire status";
+}
+
+const char *tlswire_status_name(int code) {
+  const struct status_row *row = status_find(code);
+  return row ? row->name : "TLSWIRE_E_UNKNOWN";
+}
+
+static const char *nonnull(const char *s) { return s ? s : ""; }
+
+void tlswire_error_clear_queue(void) {
+  if (ERR_peek_error() != 0)
+    ERR_clear_error();
+}
+
+static void record_reset(struct tlswire_error *rec, int code) {
+  rec->code = code;
+  rec->sys_errno = 0;
+  rec->callback_value = 0;
+  rec->count = 0;
+  rec->message[0] = '\0';
+}
+
+int tlswire_error_set(struct tlswire_error *rec, int code, const char *msg) {
+  tlswire_error_clear_queue();
+  if (rec == NULL)
+    return code;
+  record_reset(rec, code);
+  snprintf(rec->message, sizeof rec->message, "%s", nonnull(msg));
+  return code;
+}
+
+int tlswire_error_want(struct tlswire_error *rec, int code) {
+  (void)rec; /* flow control, not a failure: the record keeps the last one */
+  tlswire_error_clear_queue();
+  return code;
+}
+
+/* Copies one queue entry; later entries beyond the cap are dropped. */
+static void record_entry(struct tlswire_error *rec, unsigned long packed,
+                         const char *func) {
+  if (rec->count == TLSWIRE_ERROR_MAX_ENTRIES)
+    return;
+  struct tlswire_error_entry *e = &rec->entries[rec->count++];
+  e->code = packed;
+  e->lib = nonnull(ERR_lib_error_string(packed));
+  e->func = nonnull(func);
+  e->reason = nonnull(ERR_reason_error_string(packed));
+}
+
+/* The message names the first entry, as the most specific cause. */
+static void record_message(struct tlswire_error *rec) {
+  if (rec->count == 0) {
+    snprintf(rec->message, sizeof rec->message, "%s",
+             tlswire_strerror(rec->code));
+    return;
+  }
+  const struct tlswire_error_entry *e = &rec->entries[0];
+  snprintf(rec->message, sizeof rec->message, "%s: %s", e->lib,
+           e->reason[0] ? e->reason : "unknown reason");
+}
+
+int tlswire_error_from_queue(struct tlswire_error *rec, int code) {
+  if (rec == NULL) {
+    tlswire_error_clear_queue();
+    return code;
+  }
+  record_reset(rec, code);
+  unsigned long packed;
+  const char *func = NULL;
+  while ((packed = ERR_get_error_all(NULL, NULL, &func, NULL, NULL)) != 0)
+    record_entry(rec, packed, func);
+  record_message(rec);
+  return code;
+}
+
+int tlswire_error_syscall(struct tlswire_error *rec, int sys_errno) {
+  tlswire_error_clear_queue();
+  record_reset(rec, TLSWIRE_E_SYSCALL);
+  rec->sys_errno = sys_errno;
+  if (sys_errno == -1)
+    snprintf(rec->message, sizeof rec->message, "Unexpected EOF");
+  else
+    snprintf(rec->message, sizeof rec->message, "%s", strerror(sys_errno));
+  return TLSWIRE_E_SYSCALL;
+}
+
+int tlswire_error_callback(struct tlswire_error *rec, int value,
+                           const char *what) {
+  tlswire_error_clear_queue();
+  record_reset(rec, TLSWIRE_E_CALLBACK);
+  rec->callback_value = value;
+  snprintf(rec->message, sizeof rec->message, "%s callback failed with %d",
+           nonnull(what), value);
+  return TLSWIRE_E_CALLBACK;
+}
+
+/* --- public accessors ---------------------------------------------------- */
+
+int tlswire_error_code(const tlswire_error *err) {
+  return err ? err->code : TLSWIRE_E_INVALID;
+}
+
+int tlswire_error_errno(const tlswire_error *err) {
+  return err ? err->sys_errno : 0;
+}
+
+int tlswire_error_callback_value(const tlswire_error *err) {
+  return err ? err->callback_value : 0;
+}
+
+const char *tlswire_error_message(const tlswire_error *err) {
+  if (err == NULL)
+    return "";
+  if (err->message[0] == '\0' && err->code != TLSWIRE_OK)
+    return tlswire_strerror(err->code);
+  return err->message;
+}
+
+size_t tlswire_error_count(const tlswire_error *err) {
+  return err ? err->count : 0;
+}
+
+static void set_out(const char **out, const char *value) {
+  if (out != NULL)
+    *out = value;
+}
+
+unsigned long tlswire_error_entry(const tlswire_error *err, size_t i,
+                                  const char **lib, const char **func,
+                                  const char **reason) {
+  const struct tlswire_error_entry *e =
+      (err != NULL && i < err->count) ? &err->entries[i] : NULL;
+  set_out(lib, e ? e->lib : "");
+  set_out(func, e ? e->func : "");
+  set_out(reason, e ? e->reason : "");
+  return e ? e->code : 0;
+}

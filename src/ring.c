@@ -1,0 +1,83 @@
+/*
+ * ring.c - a bounded byte ring (circular buffer).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ring.h"
+
+int tlswire_ring_init(struct tlswire_ring *r, size_t limit, size_t size) {
+  memset(r, 0, sizeof *r);
+  if (limit == 0 || size < limit)
+    return -1;
+  r->data = malloc(size);
+  if (r->data == NULL)
+    return -1;
+  r->size = size;
+  r->limit = limit;
+  return 0;
+}
+
+void tlswire_ring_free(struct tlswire_ring *r) {
+  free(r->data);
+  memset(r, 0, sizeof *r);
+}
+
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* Index of the first free byte. */
+static size_t ring_tail(const struct tlswire_ring *r) {
+  size_t tail = r->head + r->len;
+  return tail >= r->size ? tail - r->size : tail;
+}
+
+size_t tlswire_ring_put(struct tlswire_ring *r, const void *src, size_t n) {
+  n = min_size(n, r->size - r->len);
+  size_t tail = ring_tail(r);
+  size_t first = min_size(n, r->size - tail);
+  memcpy(r->data + tail, src, first);
+  memcpy(r->data, (const unsigned char *)src + first, n - first);
+  r->len += n;
+  return n;
+}
+
+size_t tlswire_ring_copy(const struct tlswire_ring *r, void *dst, size_t n) {
+  n = min_size(n, r->len);
+  size_t first = min_size(n, r->size - r->head);
+  memcpy(dst, r->data + r->head, first);
+  memcpy((unsigned char *)dst + first, r->data, n - first);
+  return n;
+}
+
+void tlswire_ring_consume(struct tlswire_ring *r, size_t n) {
+  n = min_size(n, r->len);
+  r->len -= n;
+  /* An empty ring restarts at 0 so the next window is as large as can be. */
+  r->head = r->len == 0 ? 0 : (r->head + n) % r->size;
+}
+
+size_t tlswire_ring_get(struct tlswire_ring *r, void *dst, size_t n) {
+  n = tlswire_ring_copy(r, dst, n);
+  tlswire_ring_consume(r, n);
+  return n;
+}
+
+const unsigned char *tlswire_ring_peek(const struct tlswire_ring *r,
+                                       size_t *n) {
+  *n = min_size(r->len, r->size - r->head);
+  return r->data + r->head;
+}
+
+unsigned char *tlswire_ring_window(struct tlswire_ring *r, size_t *n) {
+  size_t tail = ring_tail(r);
+  size_t room = r->len >= r->limit ? 0 : r->limit - r->len;
+  /* Free bytes run to the end of storage, or up to head once wrapped. */
+  size_t contiguous =
+      r->head + r->len >= r->size ? r->size - r->len : r->size - tail;
+  *n = min_size(room, contiguous);
+  return r->data + tail;
+}
+
+void tlswire_ring_commit(struct tlswire_ring *r, size_t n) {
+  r->len += min_size(n, r->size - r->len);
+}

@@ -1,0 +1,573 @@
+/*
+ * check_conn.c - tlswire_conn in memory mode: handshakes, data, rings,
+ * argument checks and error isolation.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <tlswire/tlswire.h>
+
+#include "pump.h"
+#include "testmain.h"
+
+static tlswire_conn *fresh_conn(int method) {
+  tlswire_context *ctx = NULL;
+  tlswire_conn *conn = NULL;
+  ck_assert_int_eq(tlswire_context_new(&ctx, method), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_conn_new(&conn, ctx, NULL), TLSWIRE_OK);
+  tlswire_context_free(ctx);
+  return conn;
+}
+
+static const char *first_reason(const tlswire_conn *conn) {
+  const char *reason;
+  tlswire_error_entry(tlswire_conn_last_error(conn), 0, NULL, NULL, &reason);
+  return reason;
+}
+
+/* _i: bit 0 selects the key type, bit 1 the version (1.2 / 1.3). */
+START_TEST(handshake_versions_and_keys) {
+  tw_key_type type = (_i & 1) ? TW_KEY_EC_P256 : TW_KEY_RSA2048;
+  int version = (_i & 2) ? TLS1_3_VERSION : TLS1_2_VERSION;
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, type, version), 0);
+  ck_assert_int_eq(tlswire_conn_get_protocol_version(p.client), version);
+  ck_assert_int_eq(tlswire_conn_get_protocol_version(p.server), version);
+  ck_assert_str_eq(tlswire_conn_get_protocol_version_name(p.client),
+                   version == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2");
+  const char *name = tlswire_conn_get_cipher_name(p.client);
+  ck_assert_ptr_nonnull(name);
+  ck_assert_str_eq(name, tlswire_conn_get_cipher_name(p.server));
+  if (version == TLS1_2_VERSION)
+    ck_assert_ptr_nonnull(
+        strstr(name, type == TW_KEY_RSA2048 ? "RSA" : "ECDSA"));
+  ck_assert_int_ge(tlswire_conn_get_cipher_bits(p.client), 128);
+  ck_assert_str_eq(tlswire_conn_get_cipher_version(p.client),
+                   version == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2");
+  ck_assert_str_eq(tlswire_conn_get_state_string(p.client),
+                   "SSL negotiation finished successfully");
+  X509 *peer = SSL_get0_peer_certificate(tlswire_conn_get_ssl(p.client));
+  ck_assert_int_eq(X509_cmp(peer, tw_fixture_chain(type)->leaf), 0);
+  ck_assert_int_eq(
+      tw_transfer(p.client, p.server, (const unsigned char *)"ping", 4), 0);
+  ck_assert_int_eq(
+      tw_transfer(p.server, p.client, (const unsigned char *)"pong", 4), 0);
+  tw_pair_free(&p);
+}
+END_TEST
+
+static void fill_pattern(unsigned char *buf, size_t len, unsigned seed) {
+  for (size_t i = 0; i < len; i++)
+    buf[i] = (unsigned char)((i * 31 + seed) ^ (i >> 8));
+}
+
+static void sha256(const unsigned char *buf, size_t len, unsigned char *md) {
+  unsigned int mdlen;
+  ck_assert_int_eq(EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL), 1);
+}
+
+/* Sends len bytes from one side and hashes what arrives on the other. */
+static void bulk_one_way(tlswire_conn *from, tlswire_conn *to, size_t len,
+                         unsigned seed) {
+  unsigned char *out = malloc(len), *in = malloc(len);
+  fill_pattern(out, len, seed);
+  size_t sent = 0, got = 0;
+  int rounds = 0;
+  while (got < len) {
+    ck_assert_int_lt(rounds++, 100000);
+    size_t n = 0;
+    if (sent < len) {
+      int rc = tlswire_conn_send(from, out + sent, len - sent, &n);
+      ck_assert(rc == TLSWIRE_OK || rc == TLSWIRE_E_WANT_WRITE);
+      ck_assert_uint_le(n, 16384);
+      sent += n;
+    }
+    tw_pump(from, to);
+    int rc;
+    while (got < len &&
+           (rc = tlswire_conn_recv(to, in + got, len - got, &n)) == TLSWIRE_OK)
+      got += n;
+  }
+  unsigned char a[32], b[32];
+  sha256(out, len, a);
+  sha256(in, len, b);
+  ck_assert_int_eq(memcmp(a, b, 32), 0);
+  free(out);
+  free(in);
+}
+
+/* 1 MiB each way, checked by SHA-256; _i selects TLS 1.2 / 1.3. */
+START_TEST(one_mebibyte_each_way) {
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_EC_P256,
+                                     _i ? TLS1_3_VERSION : TLS1_2_VERSION),
+                   0);
+  bulk_one_way(p.client, p.server, 1 << 20, 7);
+  bulk_one_way(p.server, p.client, 1 << 20, 11);
+  tw_pair_free(&p);
+}
+END_TEST
+
+/* A small output ring fills: send returns WANT_WRITE having accepted
+ * nothing more; after bio_read drains it, sending resumes. */
+START_TEST(backpressure_send) {
+  tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_context *cctx = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  ck_assert_int_eq(tlswire_context_set_ring_capacity(cctx, 4096), TLSWIRE_OK);
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, cctx, sctx), 0);
+  ck_assert_int_eq(tw_handshake(p.client, p.server, NULL, NULL), 0);
+  static unsigned char data[65536];
+  fill_pattern(data, sizeof data, 3);
+  size_t total = 0, n;
+  int rc;
+  while ((rc = tlswire_conn_send(p.client, data + total, sizeof data - total,
+                                 &n)) == TLSWIRE_OK)
+    total += n;
+  ck_assert_int_eq(rc, TLSWIRE_E_WANT_WRITE);
+  ck_assert_uint_eq(n, 0);
+  ck_assert_uint_gt(total, 0);
+  ck_assert_uint_lt(total, sizeof data);
+  ck_assert_uint_ge(tlswire_conn_bio_pending_out(p.client), 4096);
+  ck_assert_uint_le(tlswire_conn_bio_pending_out(p.client), 4096 + 18432 + 512);
+  /* Drain, deliver, and finish: every accepted byte arrives, in order. */
+  unsigned char *got = malloc(sizeof data);
+  size_t received = 0;
+  while (received < sizeof data) {
+    tw_pump(p.client, p.server);
+    while (tlswire_conn_recv(p.server, got + received, sizeof data - received,
+                             &n) == TLSWIRE_OK)
+      received += n;
+    if (total < sizeof data &&
+        tlswire_conn_send(p.client, data + total, sizeof data - total, &n) ==
+            TLSWIRE_OK)
+      total += n;
+  }
+  ck_assert_int_eq(memcmp(got, data, sizeof data), 0);
+  free(got);
+  tw_pair_free(&p);
+  tlswire_context_free(sctx);
+  tlswire_context_free(cctx);
+}
+END_TEST
+
+/* A full output ring stops the handshake with WANT_WRITE; draining lets it
+ * complete. libssl flushes a handshake flight in 4 KiB pieces, so the
+ * server sends a long chain to need more than one. */
+START_TEST(backpressure_handshake) {
+  tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_RSA2048);
+  tlswire_context *cctx = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_RSA2048);
+  const tw_chain *other = tw_fixture_client(TW_KEY_RSA2048);
+  SSL_CTX *s = tlswire_context_get_ssl_ctx(sctx);
+  for (int i = 0; i < 3; i++) {
+    ck_assert_int_eq(SSL_CTX_add1_chain_cert(s, other->leaf), 1);
+    ck_assert_int_eq(SSL_CTX_add1_chain_cert(s, other->intermediate), 1);
+  }
+  ck_assert_int_eq(tlswire_context_set_ring_capacity(sctx, 256), TLSWIRE_OK);
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, cctx, sctx), 0);
+  ck_assert_int_eq(tlswire_conn_do_handshake(p.client), TLSWIRE_E_WANT_READ);
+  /* Deliver the ClientHello (the server's small input ring takes it in
+   * pieces) without ever draining the server's output. */
+  int rc = TLSWIRE_E_WANT_READ;
+  for (int i = 0; i < 20 && rc == TLSWIRE_E_WANT_READ; i++) {
+    const void *data;
+    size_t len, taken;
+    if (tlswire_conn_bio_peek(p.client, &data, &len) == TLSWIRE_OK &&
+        tlswire_conn_bio_write(p.server, data, len, &taken) == TLSWIRE_OK)
+      tlswire_conn_bio_consume(p.client, taken);
+    rc = tlswire_conn_do_handshake(p.server);
+  }
+  ck_assert_int_eq(rc, TLSWIRE_E_WANT_WRITE);
+  ck_assert_uint_ge(tlswire_conn_bio_pending_out(p.server), 256);
+  ck_assert_int_eq(tlswire_conn_want_write(p.server), 1);
+  /* Flow control is not a failure: the record stays empty. */
+  ck_assert_int_eq(tlswire_error_code(tlswire_conn_last_error(p.server)),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(tw_handshake(p.client, p.server, NULL, NULL), 0);
+  tw_pair_free(&p);
+  tlswire_context_free(sctx);
+  tlswire_context_free(cctx);
+}
+END_TEST
+
+/* A full input ring refuses more; recv/do_handshake make room. */
+START_TEST(backpressure_bio_write) {
+  tlswire_context *ctx;
+  ck_assert_int_eq(tlswire_context_new(&ctx, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_context_set_ring_capacity(ctx, 256), TLSWIRE_OK);
+  tlswire_conn *conn;
+  ck_assert_int_eq(tlswire_conn_new(&conn, ctx, NULL), TLSWIRE_OK);
+  unsigned char junk[300] = {0};
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_bio_write(conn, junk, sizeof junk, &n),
+                   TLSWIRE_OK);
+  ck_assert_uint_eq(n, 256);
+  ck_assert_int_eq(tlswire_conn_bio_write(conn, junk, 1, &n),
+                   TLSWIRE_E_WANT_WRITE);
+  ck_assert_uint_eq(n, 0);
+  ck_assert_uint_eq(tlswire_conn_bio_pending_in(conn), 256);
+  void *w;
+  ck_assert_int_eq(tlswire_conn_bio_window(conn, &w, &n), TLSWIRE_E_WANT_WRITE);
+  tlswire_conn_free(conn);
+  tlswire_context_free(ctx);
+}
+END_TEST
+
+/* _i: 0 client, 1 server receives garbage. */
+START_TEST(garbage_ciphertext) {
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_EC_P256, 0), 0);
+  tlswire_conn *victim = _i ? p.server : p.client;
+  static const unsigned char garbage[] =
+      "\x17\x03\x03\x00\x20 this is not an encrypted record!!";
+  size_t n;
+  ck_assert_int_eq(
+      tlswire_conn_bio_write(victim, garbage, sizeof garbage - 1, &n),
+      TLSWIRE_OK);
+  unsigned char buf[64];
+  ck_assert_int_eq(tlswire_conn_recv(victim, buf, sizeof buf, &n),
+                   TLSWIRE_E_SSL);
+  ck_assert_uint_eq(n, 0);
+  ck_assert_uint_ge(tlswire_error_count(tlswire_conn_last_error(victim)), 1);
+  ck_assert_uint_eq(ERR_peek_error(), 0);
+  /* The failed connection stays failed, without crashing, and is not
+   * mistaken for a truncated stream. */
+  ck_assert_int_eq(tlswire_conn_recv(victim, buf, sizeof buf, &n),
+                   TLSWIRE_E_SSL);
+  ck_assert_int_eq(tlswire_conn_send(victim, "x", 1, &n), TLSWIRE_E_SSL);
+  /* A pump loop's WANT_READ from bio_read keeps the failure on record. */
+  while (tlswire_conn_bio_read(victim, buf, sizeof buf, &n) == TLSWIRE_OK)
+    ;
+  ck_assert_int_eq(tlswire_error_code(tlswire_conn_last_error(victim)),
+                   TLSWIRE_E_SSL);
+  tw_pair_free(&p);
+}
+END_TEST
+
+/* Random bytes instead of a ClientHello: the server fails cleanly. */
+START_TEST(garbage_handshake) {
+  tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_RSA2048);
+  tlswire_conn *server;
+  ck_assert_int_eq(tlswire_conn_new(&server, sctx, NULL), TLSWIRE_OK);
+  tlswire_conn_set_accept_state(server);
+  static const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_bio_write(server, http, sizeof http - 1, &n),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_conn_do_handshake(server), TLSWIRE_E_SSL);
+  ck_assert_str_eq(first_reason(server), "http request");
+  tlswire_conn_free(server);
+  tlswire_context_free(sctx);
+}
+END_TEST
+
+START_TEST(no_role_handshake) {
+  tlswire_conn *conn =
+      fresh_conn(_i ? TLSWIRE_TLS_CLIENT_METHOD : TLSWIRE_TLS_METHOD);
+  ck_assert_int_eq(tlswire_conn_do_handshake(conn), TLSWIRE_E_SSL);
+  ck_assert_str_eq(first_reason(conn), "connection type not set");
+  ck_assert_ptr_nonnull(
+      strstr(tlswire_error_message(tlswire_conn_last_error(conn)),
+             "connection type not set"));
+  tlswire_conn_free(conn);
+}
+END_TEST
+
+START_TEST(no_role_send_recv) {
+  tlswire_conn *conn = fresh_conn(TLSWIRE_TLS_METHOD);
+  size_t n;
+  char buf[8];
+  ck_assert_int_eq(tlswire_conn_send(conn, "x", 1, &n), TLSWIRE_E_SSL);
+  ck_assert_str_eq(first_reason(conn), "uninitialized");
+  ck_assert_int_eq(tlswire_conn_recv(conn, buf, sizeof buf, &n), TLSWIRE_E_SSL);
+  ck_assert_str_eq(first_reason(conn), "uninitialized");
+  tlswire_conn_free(conn);
+}
+END_TEST
+
+/* pyOpenSSL's fresh-connection table (Appendix B). */
+START_TEST(fresh_connection_queries) {
+  tlswire_conn *conn = fresh_conn(TLSWIRE_TLS_METHOD);
+  ck_assert_int_eq(tlswire_conn_want_read(conn), 0);
+  ck_assert_int_eq(tlswire_conn_want_write(conn), 0);
+  ck_assert_int_eq(tlswire_conn_pending(conn), 0);
+  ck_assert_str_eq(tlswire_conn_get_state_string(conn),
+                   "before SSL initialization");
+  ck_assert_str_eq(tlswire_conn_get_protocol_version_name(conn), "TLSv1.3");
+  ck_assert_int_eq(tlswire_conn_get_protocol_version(conn), 772);
+  ck_assert_ptr_null(tlswire_conn_get_cipher_name(conn));
+  ck_assert_ptr_null(tlswire_conn_get_cipher_version(conn));
+  ck_assert_int_eq(tlswire_conn_get_cipher_bits(conn), TLSWIRE_E_STATE);
+  ck_assert_int_eq(tlswire_conn_get_shutdown(conn), 0);
+  char buf[10];
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_bio_read(conn, buf, sizeof buf, &n),
+                   TLSWIRE_E_WANT_READ);
+  ck_assert_uint_eq(n, 0);
+  tlswire_conn_free(conn);
+}
+END_TEST
+
+/* After the client's first do_handshake (Appendix B). */
+START_TEST(client_after_first_step) {
+  tlswire_conn *conn = fresh_conn(TLSWIRE_TLS_METHOD);
+  tlswire_conn_set_connect_state(conn);
+  ck_assert_int_eq(tlswire_conn_do_handshake(conn), TLSWIRE_E_WANT_READ);
+  ck_assert_int_eq(tlswire_conn_want_read(conn), 1);
+  ck_assert_int_eq(tlswire_conn_want_write(conn), 0);
+  ck_assert_str_eq(tlswire_conn_get_state_string(conn),
+                   "SSLv3/TLS write client hello");
+  unsigned char two[2];
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_bio_read(conn, two, 2, &n), TLSWIRE_OK);
+  ck_assert_uint_eq(n, 2);
+  ck_assert_uint_eq(two[0], 0x16); /* handshake record */
+  tlswire_conn_free(conn);
+}
+END_TEST
+
+START_TEST(null_and_empty_arguments) {
+  size_t n = 99;
+  char buf[4];
+  ck_assert_int_eq(tlswire_conn_new(NULL, NULL, NULL), TLSWIRE_E_INVALID);
+  tlswire_conn *c = (tlswire_conn *)&c;
+  ck_assert_int_eq(tlswire_conn_new(&c, NULL, NULL), TLSWIRE_E_INVALID);
+  ck_assert_ptr_null(c);
+  tlswire_conn_free(NULL);
+  ck_assert_int_eq(tlswire_conn_do_handshake(NULL), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_send(NULL, "x", 1, &n), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_recv(NULL, buf, 1, &n), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_bio_write(NULL, "x", 1, &n), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_bio_read(NULL, buf, 1, &n), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_bio_shutdown(NULL), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_shutdown(NULL), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_set_connect_state(NULL), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_set_accept_state(NULL), TLSWIRE_E_INVALID);
+  ck_assert_ptr_null(tlswire_conn_last_error(NULL));
+  ck_assert_ptr_null(tlswire_conn_get_ssl(NULL));
+  ck_assert_ptr_null(tlswire_conn_get_cipher_name(NULL));
+  ck_assert_int_eq(tlswire_conn_pending(NULL), 0);
+
+  tlswire_conn *conn = fresh_conn(TLSWIRE_TLS_METHOD);
+  tlswire_conn_set_connect_state(conn);
+  ck_assert_int_eq(tlswire_conn_bio_write(conn, "", 0, &n), TLSWIRE_E_INVALID);
+  ck_assert_uint_eq(n, 0);
+  ck_assert_int_eq(tlswire_conn_bio_write(conn, NULL, 5, &n),
+                   TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_bio_write(conn, "x", 1, NULL),
+                   TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_bio_read(conn, buf, 0, &n), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_bio_read(conn, NULL, 4, &n), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_bio_read(conn, buf, 4, NULL),
+                   TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_send(conn, NULL, 1, &n), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_send(conn, "x", 0, &n), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_send(conn, "x", 1, NULL), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_recv(conn, buf, 0, &n), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_recv(conn, NULL, 1, &n), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_recv(conn, buf, 1, NULL), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_set_shutdown(conn, 4), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_bio_consume(conn, 1), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_bio_commit(conn, 1u << 20), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_conn_bio_peek(conn, NULL, &n), TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_error_code(tlswire_conn_last_error(conn)),
+                   TLSWIRE_E_INVALID);
+  /* Nothing was disturbed: the connection still works. */
+  ck_assert_int_eq(tlswire_conn_do_handshake(conn), TLSWIRE_E_WANT_READ);
+  tlswire_conn_free(conn);
+}
+END_TEST
+
+/* Transports arrive in a later release: a non-NULL one is refused. */
+START_TEST(transport_unsupported) {
+  tlswire_context *ctx;
+  ck_assert_int_eq(tlswire_context_new(&ctx, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
+  tlswire_conn *conn = (tlswire_conn *)&conn;
+  ck_assert_int_eq(tlswire_conn_new(&conn, ctx, (tlswire_transport *)ctx),
+                   TLSWIRE_E_UNSUPPORTED);
+  ck_assert_ptr_null(conn);
+  tlswire_context_free(ctx);
+}
+END_TEST
+
+/* One connection's failure is never visible on another. */
+START_TEST(errors_isolated) {
+  tw_pair a, b;
+  ck_assert_int_eq(tw_pair_connected(&a, TW_KEY_EC_P256, 0), 0);
+  ck_assert_int_eq(tw_pair_connected(&b, TW_KEY_EC_P256, 0), 0);
+  size_t n;
+  static const unsigned char junk[] = "\x17\x03\x03\x00\x10 garbage garbage";
+  tlswire_conn_bio_write(a.server, junk, sizeof junk - 1, &n);
+  unsigned char buf[32];
+  ck_assert_int_eq(tlswire_conn_recv(a.server, buf, sizeof buf, &n),
+                   TLSWIRE_E_SSL);
+  ck_assert_uint_eq(ERR_peek_error(), 0);
+  /* b is untouched: its records are empty and it still moves data. */
+  ck_assert_int_eq(tlswire_error_code(tlswire_conn_last_error(a.server)),
+                   TLSWIRE_E_SSL);
+  ck_assert_int_eq(tlswire_error_code(tlswire_conn_last_error(b.server)),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(
+      tw_transfer(b.client, b.server, (const unsigned char *)"hi", 2), 0);
+  ck_assert_int_eq(tlswire_error_code(tlswire_conn_last_error(a.client)),
+                   TLSWIRE_OK);
+  ck_assert_uint_eq(tlswire_error_count(tlswire_conn_last_error(b.client)), 0);
+  tw_pair_free(&a);
+  tw_pair_free(&b);
+}
+END_TEST
+
+/* A send returns after at most one record; the rest is simply offered
+ * again (pyOpenSSL's test_outgoing_overflow: sent < 2**15). */
+START_TEST(send_is_partial) {
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_EC_P256, 0), 0);
+  static unsigned char big[1 << 16];
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_send(p.client, big, sizeof big, &n),
+                   TLSWIRE_OK);
+  ck_assert_uint_eq(n, 16384);
+  tw_pair_free(&p);
+}
+END_TEST
+
+/* Moving buffer: the remainder of a send may come from another buffer. */
+START_TEST(send_from_moved_buffer) {
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_RSA2048, 0), 0);
+  unsigned char *a = malloc(40000);
+  fill_pattern(a, 40000, 5);
+  unsigned char *copy = malloc(40000);
+  memcpy(copy, a, 40000);
+  size_t n, off = 0;
+  ck_assert_int_eq(tlswire_conn_send(p.client, a, 40000, &n), TLSWIRE_OK);
+  off += n;
+  free(a); /* the first buffer is gone; continue from the copy */
+  ck_assert_int_eq(tw_transfer(p.client, p.server, copy, 0), 0);
+  unsigned char got[40000];
+  size_t received = 0;
+  while (received < 40000) {
+    if (off < 40000 &&
+        tlswire_conn_send(p.client, copy + off, 40000 - off, &n) == TLSWIRE_OK)
+      off += n;
+    tw_pump(p.client, p.server);
+    while (tlswire_conn_recv(p.server, got + received, 40000 - received, &n) ==
+           TLSWIRE_OK)
+      received += n;
+  }
+  ck_assert_int_eq(memcmp(got, copy, 40000), 0);
+  free(copy);
+  tw_pair_free(&p);
+}
+END_TEST
+
+/* Zero-copy: receive ciphertext straight into the input window. */
+START_TEST(zero_copy_window_commit) {
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_EC_P256, 0), 0);
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_send(p.client, "zero-copy", 9, &n), TLSWIRE_OK);
+  const void *out;
+  size_t outlen;
+  ck_assert_int_eq(tlswire_conn_bio_peek(p.client, &out, &outlen), TLSWIRE_OK);
+  void *in;
+  size_t inlen;
+  ck_assert_int_eq(tlswire_conn_bio_window(p.server, &in, &inlen), TLSWIRE_OK);
+  ck_assert_uint_ge(inlen, outlen);
+  memcpy(in, out, outlen);
+  ck_assert_int_eq(tlswire_conn_bio_commit(p.server, outlen), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_conn_bio_consume(p.client, outlen), TLSWIRE_OK);
+  ck_assert_uint_eq(tlswire_conn_bio_pending_out(p.client), 0);
+  char buf[16];
+  ck_assert_int_eq(tlswire_conn_recv(p.server, buf, sizeof buf, &n),
+                   TLSWIRE_OK);
+  ck_assert_uint_eq(n, 9);
+  ck_assert_int_eq(memcmp(buf, "zero-copy", 9), 0);
+  ck_assert_int_eq(tlswire_conn_bio_peek(p.client, &out, &outlen),
+                   TLSWIRE_E_WANT_READ);
+  tw_pair_free(&p);
+}
+END_TEST
+
+/* pending() counts decrypted bytes left after a short recv. */
+START_TEST(pending_after_short_recv) {
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_EC_P256, 0), 0);
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_send(p.client, "hello", 5, &n), TLSWIRE_OK);
+  tw_pump(p.client, p.server);
+  char two[2];
+  ck_assert_int_eq(tlswire_conn_recv(p.server, two, 2, &n), TLSWIRE_OK);
+  ck_assert_int_eq(memcmp(two, "he", 2), 0);
+  ck_assert_int_eq(tlswire_conn_pending(p.server), 3);
+  tw_pair_free(&p);
+}
+END_TEST
+
+/* ciphertext fed one byte at a time still completes the handshake. */
+START_TEST(handshake_byte_by_byte) {
+  tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_context *cctx = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, cctx, sctx), 0);
+  int crc = TLSWIRE_E_WANT_READ, src = TLSWIRE_E_WANT_READ;
+  for (int i = 0; i < 100000 && (crc != TLSWIRE_OK || src != TLSWIRE_OK); i++) {
+    if (crc != TLSWIRE_OK)
+      crc = tlswire_conn_do_handshake(p.client);
+    if (src != TLSWIRE_OK)
+      src = tlswire_conn_do_handshake(p.server);
+    ck_assert(crc == TLSWIRE_OK || crc == TLSWIRE_E_WANT_READ);
+    ck_assert(src == TLSWIRE_OK || src == TLSWIRE_E_WANT_READ);
+    unsigned char b;
+    size_t n;
+    if (tlswire_conn_bio_read(p.client, &b, 1, &n) == TLSWIRE_OK)
+      tlswire_conn_bio_write(p.server, &b, 1, &n);
+    if (tlswire_conn_bio_read(p.server, &b, 1, &n) == TLSWIRE_OK)
+      tlswire_conn_bio_write(p.client, &b, 1, &n);
+  }
+  ck_assert_int_eq(crc, TLSWIRE_OK);
+  ck_assert_int_eq(src, TLSWIRE_OK);
+  tw_pair_free(&p);
+  tlswire_context_free(sctx);
+  tlswire_context_free(cctx);
+}
+END_TEST
+
+static Suite *conn_suite(void) {
+  Suite *s = suite_create("conn");
+  TCase *tc = tcase_create("handshake");
+  tcase_add_loop_test(tc, handshake_versions_and_keys, 0, 4);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("bulk");
+  tcase_set_timeout(tc, 30);
+  tcase_add_loop_test(tc, one_mebibyte_each_way, 0, 2);
+  suite_add_tcase(s, tc);
+  TW_ADD(s, backpressure_send);
+  TW_ADD(s, backpressure_handshake);
+  TW_ADD(s, backpressure_bio_write);
+  tc = tcase_create("garbage");
+  tcase_add_loop_test(tc, garbage_ciphertext, 0, 2);
+  suite_add_tcase(s, tc);
+  TW_ADD(s, garbage_handshake);
+  tc = tcase_create("no_role");
+  tcase_add_loop_test(tc, no_role_handshake, 0, 2);
+  suite_add_tcase(s, tc);
+  TW_ADD(s, no_role_send_recv);
+  TW_ADD(s, fresh_connection_queries);
+  TW_ADD(s, client_after_first_step);
+  TW_ADD(s, null_and_empty_arguments);
+  TW_ADD(s, transport_unsupported);
+  TW_ADD(s, errors_isolated);
+  TW_ADD(s, send_is_partial);
+  TW_ADD(s, send_from_moved_buffer);
+  TW_ADD(s, zero_copy_window_commit);
+  TW_ADD(s, pending_after_short_recv);
+  TW_ADD(s, handshake_byte_by_byte);
+  return s;
+}
+
+TW_TEST_MAIN(conn_suite, 1)
