@@ -19,6 +19,8 @@
 #define TLSWIRE_H
 
 #include <tlswire/conn.h>
+#include <tlswire/session.h>
+#include <tlswire/transport.h>
 #include <tlswire/constants.h>
 #include <tlswire/context.h>
 #include <tlswire/status.h>

@@ -1,0 +1,1 @@
+# conn.mk - included by Makefile.am; append with +=.

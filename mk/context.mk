@@ -1,0 +1,1 @@
+# context.mk - included by Makefile.am; append with +=.

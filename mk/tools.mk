@@ -1,0 +1,1 @@
+# tools.mk - included by Makefile.am; append with +=.

@@ -1,0 +1,1 @@
+# transports.mk - included by Makefile.am; append with +=.
