@@ -122,12 +122,14 @@ SSL *tlswire_conn_get_ssl(const tlswire_conn *conn) {
 int tlswire_conn_set_connect_state(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   SSL_set_connect_state(conn->ssl);
+  conn->role_set = 1;
   return TLSWIRE_OK;
 }
 
 int tlswire_conn_set_accept_state(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   SSL_set_accept_state(conn->ssl);
+  conn->role_set = 1;
   return TLSWIRE_OK;
 }
 
@@ -207,6 +209,12 @@ int tlswire_conn_send(tlswire_conn *conn, const void *buf, size_t len,
   TW_GUARD_ARG(sent != NULL, &conn->err, "sent is NULL");
   *sent = 0;
   TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
+  /* A handshake (first or renegotiation) runs on its own first: its flight
+   * may fill the ring, and the application record must not be built until
+   * the ring is below its soft limit. Without a role, SSL_write reports
+   * "uninitialized" as pyOpenSSL shows. */
+  if (conn->role_set && SSL_in_init(conn->ssl))
+    TW_TRY(tlswire_conn_do_handshake(conn));
   /* Starting a record only below the soft limit guarantees the ring takes
    * it whole: libssl never holds plaintext it has not reported as sent. */
   if (tlswire_ring_full(&conn->bio.out))

@@ -16,6 +16,7 @@ struct tlswire_conn {
   int verify_overridden; /* set_verify on the connection replaced ctx's */
   tlswire_verify_cb verify_cb;
   void *verify_arg;
+  int role_set; /* set_connect_state or set_accept_state was called */
   struct tlswire_error err;
 };
 

@@ -537,6 +537,102 @@ START_TEST(handshake_byte_by_byte) {
 }
 END_TEST
 
+/* Drops n bytes of a's pending output (already delivered by copy). */
+static void drop_output(tlswire_conn *a, size_t n) {
+  while (n > 0) {
+    const void *data;
+    size_t len;
+    ck_assert_int_eq(tlswire_conn_bio_peek(a, &data, &len), TLSWIRE_OK);
+    len = len < n ? len : n;
+    ck_assert_int_eq(tlswire_conn_bio_consume(a, len), TLSWIRE_OK);
+    n -= len;
+  }
+}
+
+/* Moves as much of a's pending output to b as b takes, one way only. */
+static void move_output(tlswire_conn *a, tlswire_conn *b) {
+  const void *data;
+  size_t len, taken;
+  while (tlswire_conn_bio_peek(a, &data, &len) == TLSWIRE_OK &&
+         tlswire_conn_bio_write(b, data, len, &taken) == TLSWIRE_OK)
+    tlswire_conn_bio_consume(a, taken);
+}
+
+/* Copies all of a's pending output to b without consuming it. */
+static size_t copy_output(tlswire_conn *a, tlswire_conn *b) {
+  unsigned char buf[4096];
+  size_t n;
+  const void *data;
+  ck_assert_int_eq(tlswire_conn_bio_peek(a, &data, &n), TLSWIRE_OK);
+  ck_assert_uint_le(n, sizeof buf);
+  memcpy(buf, data, n);
+  size_t off = 0, taken;
+  while (off < n) {
+    ck_assert_int_eq(tlswire_conn_bio_write(b, buf + off, n - off, &taken),
+                     TLSWIRE_OK);
+    ck_assert_int_eq(tlswire_conn_do_handshake(b), TLSWIRE_E_WANT_READ);
+    off += taken;
+  }
+  return n;
+}
+
+/* send while the client's handshake is unfinished and its output ring is
+ * close to the soft limit: whatever send reports, a refused send accepted
+ * nothing, so offering DIFFERENT bytes afterwards must deliver exactly
+ * those. The ring capacity sweeps across the ClientHello size so that the
+ * client's Finished lands on every side of the limit. */
+START_TEST(send_during_handshake_never_half_accepts) {
+  size_t hello = 0;
+  int refused = 0;
+  for (size_t cap = 256; cap < 700; cap += 3) {
+    tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+    tlswire_context *cctx = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+    ck_assert_int_eq(tlswire_context_set_ring_capacity(cctx, cap), TLSWIRE_OK);
+    tw_pair p;
+    ck_assert_int_eq(tw_pair_init(&p, cctx, sctx), 0);
+    ck_assert_int_eq(tlswire_conn_do_handshake(p.client), TLSWIRE_E_WANT_READ);
+    hello = copy_output(p.client, p.server); /* ClientHello stays queued */
+    size_t n = 99;
+    int rc = TLSWIRE_E_WANT_READ;
+    for (int i = 0; i < 100 && rc == TLSWIRE_E_WANT_READ; i++) {
+      move_output(p.server, p.client); /* the server's flight, one way */
+      rc = tlswire_conn_send(p.client, "AAAA", 4, &n);
+    }
+    ck_assert(rc == TLSWIRE_OK || rc == TLSWIRE_E_WANT_WRITE);
+    drop_output(p.client, hello); /* the server has it already */
+    const char *expect = "AAAA";
+    if (rc != TLSWIRE_OK) {
+      ck_assert_uint_eq(n, 0);
+      refused++;
+      expect = "BBBB"; /* accepted nothing: offer other bytes */
+      for (int i = 0; i < 100 && rc != TLSWIRE_OK; i++) {
+        tw_pump(p.client, p.server);
+        rc = tlswire_conn_send(p.client, "BBBB", 4, &n);
+        ck_assert(rc == TLSWIRE_OK || rc == TLSWIRE_E_WANT_WRITE ||
+                  rc == TLSWIRE_E_WANT_READ);
+      }
+    }
+    ck_assert_int_eq(rc, TLSWIRE_OK);
+    ck_assert_uint_eq(n, 4);
+    char got[8];
+    size_t r = 0;
+    int src = TLSWIRE_E_WANT_READ;
+    for (int i = 0; i < 100 && src == TLSWIRE_E_WANT_READ; i++) {
+      tw_pump(p.client, p.server);
+      src = tlswire_conn_recv(p.server, got, sizeof got, &r);
+    }
+    ck_assert_int_eq(src, TLSWIRE_OK);
+    ck_assert_uint_eq(r, 4);
+    ck_assert_int_eq(memcmp(got, expect, 4), 0);
+    tw_pair_free(&p);
+    tlswire_context_free(sctx);
+    tlswire_context_free(cctx);
+  }
+  ck_assert_uint_gt(hello, 0);
+  ck_assert_int_gt(refused, 0);
+}
+END_TEST
+
 static Suite *conn_suite(void) {
   Suite *s = suite_create("conn");
   TCase *tc = tcase_create("handshake");
@@ -567,6 +663,10 @@ static Suite *conn_suite(void) {
   TW_ADD(s, zero_copy_window_commit);
   TW_ADD(s, pending_after_short_recv);
   TW_ADD(s, handshake_byte_by_byte);
+  tc = tcase_create("send_during_handshake");
+  tcase_set_timeout(tc, 30);
+  tcase_add_test(tc, send_during_handshake_never_half_accepts);
+  suite_add_tcase(s, tc);
   return s;
 }
 
