@@ -38,14 +38,19 @@ void tlswire_conn_verify_callback(const tlswire_conn *conn,
 
 /* --- lifetime ------------------------------------------------------------- */
 
-static int conn_rings_init(tlswire_conn *conn, size_t capacity) {
-  if (tlswire_ring_init(&conn->bio.in, capacity, capacity) != 0)
-    return TLSWIRE_E_NOMEM;
-  if (tlswire_ring_init(&conn->bio.out, capacity, capacity + OUT_RING_SLACK) !=
-      0) {
-    tlswire_ring_free(&conn->bio.in);
-    return TLSWIRE_E_NOMEM;
-  }
+/* The rings allocate on first use; under SSL_MODE_RELEASE_BUFFERS they also
+ * give their storage back whenever they empty, as libssl does with its own
+ * buffers in that mode. */
+static int conn_rings_init(tlswire_conn *conn, const tlswire_context *ctx) {
+  size_t capacity = ctx->ring_capacity;
+  if (tlswire_ring_init(&conn->bio.in, capacity, capacity) != 0 ||
+      tlswire_ring_init(&conn->bio.out, capacity, capacity + OUT_RING_SLACK) !=
+          0)
+    return TLSWIRE_E_INVALID;
+  int release =
+      (SSL_CTX_get_mode(ctx->ssl_ctx) & SSL_MODE_RELEASE_BUFFERS) != 0;
+  conn->bio.in.release = release;
+  conn->bio.out.release = release;
   return TLSWIRE_OK;
 }
 
@@ -81,7 +86,7 @@ int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
   tlswire_conn *conn = calloc(1, sizeof *conn);
   if (conn == NULL)
     return TLSWIRE_E_NOMEM;
-  int rc = conn_rings_init(conn, ctx->ring_capacity);
+  int rc = conn_rings_init(conn, ctx);
   if (rc != TLSWIRE_OK)
     goto fail_rings;
   rc = conn_ssl_init(conn, ctx);
@@ -178,6 +183,9 @@ static int conn_fail(tlswire_conn *conn, int ret) {
   case SSL_ERROR_WANT_READ:
     return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
   case SSL_ERROR_WANT_WRITE:
+    if (conn->bio.out.alloc_failed)
+      return tlswire_error_set(&conn->err, TLSWIRE_E_NOMEM,
+                               "no memory for the output ring");
     return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
   case SSL_ERROR_WANT_X509_LOOKUP:
     return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_X509_LOOKUP);
@@ -252,6 +260,9 @@ int tlswire_conn_bio_write(tlswire_conn *conn, const void *buf, size_t len,
     return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
   size_t room = in->limit - tlswire_ring_len(in);
   *written = tlswire_ring_put(in, buf, len < room ? len : room);
+  if (*written == 0)
+    return tlswire_error_set(&conn->err, TLSWIRE_E_NOMEM,
+                             "no memory for the input ring");
   return TLSWIRE_OK;
 }
 
@@ -301,6 +312,9 @@ int tlswire_conn_bio_window(tlswire_conn *conn, void **buf, size_t *len) {
     return tlswire_error_set(&conn->err, TLSWIRE_E_STATE,
                              "input already ended by bio_shutdown");
   *buf = tlswire_ring_window(&conn->bio.in, len);
+  if (*len == 0 && conn->bio.in.alloc_failed)
+    return tlswire_error_set(&conn->err, TLSWIRE_E_NOMEM,
+                             "no memory for the input ring");
   if (*len == 0)
     return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
   return TLSWIRE_OK;

@@ -10,12 +10,17 @@ int tlswire_ring_init(struct tlswire_ring *r, size_t limit, size_t size) {
   memset(r, 0, sizeof *r);
   if (limit == 0 || size < limit)
     return -1;
-  r->data = malloc(size);
-  if (r->data == NULL)
-    return -1;
   r->size = size;
   r->limit = limit;
   return 0;
+}
+
+/* Storage on first use. */
+static int ring_storage(struct tlswire_ring *r) {
+  if (r->data == NULL)
+    r->data = malloc(r->size);
+  r->alloc_failed = r->data == NULL;
+  return r->alloc_failed ? -1 : 0;
 }
 
 void tlswire_ring_free(struct tlswire_ring *r) {
@@ -33,6 +38,8 @@ static size_t ring_tail(const struct tlswire_ring *r) {
 
 size_t tlswire_ring_put(struct tlswire_ring *r, const void *src, size_t n) {
   n = min_size(n, r->size - r->len);
+  if (n == 0 || ring_storage(r) != 0)
+    return 0;
   size_t tail = ring_tail(r);
   size_t first = min_size(n, r->size - tail);
   memcpy(r->data + tail, src, first);
@@ -43,6 +50,8 @@ size_t tlswire_ring_put(struct tlswire_ring *r, const void *src, size_t n) {
 
 size_t tlswire_ring_copy(const struct tlswire_ring *r, void *dst, size_t n) {
   n = min_size(n, r->len);
+  if (n == 0)
+    return 0;
   size_t first = min_size(n, r->size - r->head);
   memcpy(dst, r->data + r->head, first);
   memcpy((unsigned char *)dst + first, r->data, n - first);
@@ -54,6 +63,10 @@ void tlswire_ring_consume(struct tlswire_ring *r, size_t n) {
   r->len -= n;
   /* An empty ring restarts at 0 so the next window is as large as can be. */
   r->head = r->len == 0 ? 0 : (r->head + n) % r->size;
+  if (r->len == 0 && r->release) {
+    free(r->data);
+    r->data = NULL;
+  }
 }
 
 size_t tlswire_ring_get(struct tlswire_ring *r, void *dst, size_t n) {
@@ -65,10 +78,13 @@ size_t tlswire_ring_get(struct tlswire_ring *r, void *dst, size_t n) {
 const unsigned char *tlswire_ring_peek(const struct tlswire_ring *r,
                                        size_t *n) {
   *n = min_size(r->len, r->size - r->head);
-  return r->data + r->head;
+  return *n == 0 ? NULL : r->data + r->head;
 }
 
 unsigned char *tlswire_ring_window(struct tlswire_ring *r, size_t *n) {
+  *n = 0;
+  if (r->len >= r->limit || ring_storage(r) != 0)
+    return NULL;
   size_t tail = ring_tail(r);
   size_t room = r->len >= r->limit ? 0 : r->limit - r->len;
   /* Free bytes run to the end of storage, or up to head once wrapped. */

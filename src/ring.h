@@ -1,9 +1,11 @@
 /*
  * ring.h - a bounded byte ring (circular buffer).
  *
- * The storage is allocated once. `limit` is the soft capacity: writers that
- * honour it stop when `len >= limit`; the storage may be larger (`size`) so
- * that a TLS record libssl has already built is accepted whole.
+ * The storage is allocated on first use, and with `release` set it is freed
+ * again whenever the ring empties (TLSWIRE_MODE_RELEASE_BUFFERS: idle
+ * connections then hold no ring memory). `limit` is the soft capacity:
+ * writers that honour it stop when `len >= limit`; the storage may be larger
+ * (`size`) so that a TLS record libssl has already built is accepted whole.
  */
 #ifndef TLSWIRE_SRC_RING_H
 #define TLSWIRE_SRC_RING_H
@@ -12,13 +14,16 @@
 
 struct tlswire_ring {
   unsigned char *data;
-  size_t size;  /* bytes of storage */
-  size_t limit; /* soft capacity, <= size */
-  size_t head;  /* index of the oldest byte */
-  size_t len;   /* bytes stored */
+  size_t size;      /* bytes of storage */
+  size_t limit;     /* soft capacity, <= size */
+  size_t head;      /* index of the oldest byte */
+  size_t len;       /* bytes stored */
+  int release;      /* free the storage whenever the ring empties */
+  int alloc_failed; /* the last attempt to get storage failed */
 };
 
-/* Allocates storage of size bytes with soft capacity limit. 0 or -1. */
+/* Sets up a ring of size bytes with soft capacity limit (no allocation
+ * yet). 0, or -1 for inconsistent sizes. */
 int tlswire_ring_init(struct tlswire_ring *r, size_t limit, size_t size);
 void tlswire_ring_free(struct tlswire_ring *r);
 
@@ -32,7 +37,8 @@ static inline int tlswire_ring_full(const struct tlswire_ring *r) {
   return r->len >= r->limit;
 }
 
-/* Appends up to n bytes (bounded by the storage); returns how many. */
+/* Appends up to n bytes (bounded by the storage); returns how many (0 with
+ * alloc_failed set when storage could not be allocated). */
 size_t tlswire_ring_put(struct tlswire_ring *r, const void *src, size_t n);
 /* Removes up to n bytes into dst; returns how many. */
 size_t tlswire_ring_get(struct tlswire_ring *r, void *dst, size_t n);

@@ -10,6 +10,7 @@
 
 #include <tlswire/tlswire.h>
 
+#include "conn.h"
 #include "pump.h"
 #include "testmain.h"
 
@@ -633,6 +634,39 @@ START_TEST(send_during_handshake_never_half_accepts) {
 }
 END_TEST
 
+/* With TLSWIRE_MODE_RELEASE_BUFFERS an idle connection holds no ring
+ * storage; without it the rings keep theirs. _i: mode off / on. */
+START_TEST(release_buffers_mode) {
+  tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_context *cctx = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  if (_i)
+    ck_assert_int_eq(
+        tlswire_context_set_mode(cctx, TLSWIRE_MODE_RELEASE_BUFFERS, NULL),
+        TLSWIRE_OK);
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, cctx, sctx), 0);
+  ck_assert_ptr_null(p.client->bio.in.data); /* nothing before first use */
+  ck_assert_ptr_null(p.client->bio.out.data);
+  ck_assert_int_eq(tw_handshake(p.client, p.server, NULL, NULL), 0);
+  ck_assert_int_eq(
+      tw_transfer(p.client, p.server, (const unsigned char *)"idle", 4), 0);
+  ck_assert_int_eq(
+      tw_transfer(p.server, p.client, (const unsigned char *)"now", 3), 0);
+  if (_i) {
+    ck_assert_ptr_null(p.client->bio.in.data);
+    ck_assert_ptr_null(p.client->bio.out.data);
+  } else {
+    ck_assert_ptr_nonnull(p.client->bio.in.data);
+    ck_assert_ptr_nonnull(p.client->bio.out.data);
+  }
+  ck_assert_int_eq(
+      tw_transfer(p.client, p.server, (const unsigned char *)"again", 5), 0);
+  tw_pair_free(&p);
+  tlswire_context_free(sctx);
+  tlswire_context_free(cctx);
+}
+END_TEST
+
 static Suite *conn_suite(void) {
   Suite *s = suite_create("conn");
   TCase *tc = tcase_create("handshake");
@@ -663,6 +697,9 @@ static Suite *conn_suite(void) {
   TW_ADD(s, zero_copy_window_commit);
   TW_ADD(s, pending_after_short_recv);
   TW_ADD(s, handshake_byte_by_byte);
+  tc = tcase_create("release_buffers");
+  tcase_add_loop_test(tc, release_buffers_mode, 0, 2);
+  suite_add_tcase(s, tc);
   tc = tcase_create("send_during_handshake");
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, send_during_handshake_never_half_accepts);

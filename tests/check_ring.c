@@ -122,6 +122,40 @@ START_TEST(empty_ring_resets_head) {
 }
 END_TEST
 
+START_TEST(storage_is_lazy) {
+  struct tlswire_ring r;
+  ck_assert_int_eq(tlswire_ring_init(&r, 8, 8), 0);
+  ck_assert_ptr_null(r.data);
+  size_t n;
+  ck_assert_ptr_null(tlswire_ring_peek(&r, &n));
+  ck_assert_uint_eq(n, 0);
+  ck_assert_uint_eq(tlswire_ring_put(&r, "ab", 2), 2);
+  ck_assert_ptr_nonnull(r.data);
+  char out[2];
+  ck_assert_uint_eq(tlswire_ring_get(&r, out, 2), 2);
+  ck_assert_ptr_nonnull(r.data); /* kept without release */
+  tlswire_ring_free(&r);
+}
+END_TEST
+
+START_TEST(release_when_empty) {
+  struct tlswire_ring r;
+  ck_assert_int_eq(tlswire_ring_init(&r, 8, 8), 0);
+  r.release = 1;
+  tlswire_ring_put(&r, "abc", 3);
+  char out[3];
+  tlswire_ring_get(&r, out, 2);
+  ck_assert_ptr_nonnull(r.data); /* one byte still held */
+  tlswire_ring_get(&r, out, 1);
+  ck_assert_ptr_null(r.data);
+  ck_assert_uint_eq(r.len, 0);
+  size_t n;
+  ck_assert_ptr_nonnull(tlswire_ring_window(&r, &n)); /* allocates again */
+  ck_assert_uint_eq(n, 8);
+  tlswire_ring_free(&r);
+}
+END_TEST
+
 static Suite *ring_suite(void) {
   Suite *s = suite_create("ring");
   TW_ADD(s, put_get_roundtrip);
@@ -132,6 +166,8 @@ static Suite *ring_suite(void) {
   TW_ADD(s, soft_limit_window_zero);
   TW_ADD(s, init_rejects_bad_sizes);
   TW_ADD(s, empty_ring_resets_head);
+  TW_ADD(s, storage_is_lazy);
+  TW_ADD(s, release_when_empty);
   return s;
 }
 

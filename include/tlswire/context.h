@@ -63,12 +63,15 @@ TLSWIRE_API SSL_CTX *tlswire_context_get_ssl_ctx(const tlswire_context *ctx);
 /*
  * Capacity in bytes of each of the two byte rings (ciphertext in, ciphertext
  * out) of connections created later in memory mode; default
- * TLSWIRE_DEFAULT_RING_CAPACITY. Accepted range: TLSWIRE_MIN_RING_CAPACITY ..
- * TLSWIRE_MAX_RING_CAPACITY. The output ring may briefly hold up to one extra
- * TLS record beyond its capacity, so a record libssl has built is never
- * split or lost (bounded: capacity + 18 KiB).
+ * TLSWIRE_DEFAULT_RING_CAPACITY (one full TLS record). Accepted range:
+ * TLSWIRE_MIN_RING_CAPACITY .. TLSWIRE_MAX_RING_CAPACITY. The output ring may
+ * briefly hold up to one extra TLS record beyond its capacity, so a record
+ * libssl has built is never split or lost (bounded: capacity + about 18 KiB).
+ * Ring storage is allocated on first use; with TLSWIRE_MODE_RELEASE_BUFFERS
+ * set on the context (tlswire_context_set_mode), a ring also frees its
+ * storage whenever it empties, so idle connections hold none.
  */
-#define TLSWIRE_DEFAULT_RING_CAPACITY ((size_t)65536)
+#define TLSWIRE_DEFAULT_RING_CAPACITY ((size_t)16384)
 #define TLSWIRE_MIN_RING_CAPACITY ((size_t)256)
 #define TLSWIRE_MAX_RING_CAPACITY ((size_t)1 << 30)
 TLSWIRE_API int tlswire_context_set_ring_capacity(tlswire_context *ctx,

@@ -19,11 +19,11 @@
 #define TLSWIRE_H
 
 #include <tlswire/conn.h>
-#include <tlswire/session.h>
-#include <tlswire/transport.h>
 #include <tlswire/constants.h>
 #include <tlswire/context.h>
+#include <tlswire/session.h>
 #include <tlswire/status.h>
+#include <tlswire/transport.h>
 #include <tlswire/version.h>
 
 #ifdef __cplusplus
