@@ -1,16 +1,18 @@
 /*
  * bio.c - the ring BIO.
  *
- * The method table is created once per process under CRYPTO_THREAD_run_once
- * and never freed (libssl keeps no other reference to it).
+ * The method table is created once per process and never freed (every BIO
+ * made from it points at it).
  */
 
 #include <openssl/crypto.h>
 
 #include "bio.h"
 
+/* Built on first use and kept for the life of the process. A failed build
+ * (out of memory) is retried by the next caller; racing builders settle on
+ * one method through compare-and-swap and the loser frees its own. */
 static BIO_METHOD *ring_method;
-static CRYPTO_ONCE ring_method_once = CRYPTO_ONCE_STATIC_INIT;
 
 static int ring_bio_write(BIO *bio, const char *buf, size_t len,
                           size_t *written) {
@@ -78,27 +80,40 @@ static int ring_bio_destroy(BIO *bio) {
   return 1;
 }
 
-static void ring_method_build(void) {
+static BIO_METHOD *ring_method_build(void) {
   BIO_METHOD *m =
       BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "tlswire ring");
   if (m == NULL)
-    return;
+    return NULL;
   if (!BIO_meth_set_write_ex(m, ring_bio_write) ||
       !BIO_meth_set_read_ex(m, ring_bio_read) ||
       !BIO_meth_set_ctrl(m, ring_bio_ctrl) ||
       !BIO_meth_set_create(m, ring_bio_create) ||
       !BIO_meth_set_destroy(m, ring_bio_destroy)) {
     BIO_meth_free(m);
-    return;
+    return NULL;
   }
-  ring_method = m;
+  return m;
+}
+
+static BIO_METHOD *ring_method_get(void) {
+  BIO_METHOD *m = __atomic_load_n(&ring_method, __ATOMIC_ACQUIRE);
+  if (m != NULL)
+    return m;
+  BIO_METHOD *built = ring_method_build();
+  if (built == NULL)
+    return NULL;
+  BIO_METHOD *expected = NULL;
+  if (__atomic_compare_exchange_n(&ring_method, &expected, built, 0,
+                                  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    return built;
+  BIO_meth_free(built);
+  return expected;
 }
 
 BIO *tlswire_bio_new(struct tlswire_bio_state *state) {
-  if (!CRYPTO_THREAD_run_once(&ring_method_once, ring_method_build) ||
-      ring_method == NULL)
-    return NULL;
-  BIO *bio = BIO_new(ring_method);
+  BIO_METHOD *m = ring_method_get();
+  BIO *bio = m ? BIO_new(m) : NULL;
   if (bio != NULL)
     BIO_set_data(bio, state);
   return bio;

@@ -17,15 +17,29 @@
   (SSL3_RT_MAX_PACKET_SIZE + SSL3_RT_HEADER_LENGTH +                           \
    SSL3_RT_MAX_ENCRYPTED_OVERHEAD)
 
+/* The SSL ex_data slot that points back at the connection. Claimed on first
+ * use; a failed claim is retried by the next caller, and racing claimants
+ * settle on one slot through compare-and-swap. */
 static int conn_ex_index = -1;
-static CRYPTO_ONCE conn_ex_once = CRYPTO_ONCE_STATIC_INIT;
 
-static void conn_ex_index_make(void) {
-  conn_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+static int conn_ex_index_get(void) {
+  int idx = __atomic_load_n(&conn_ex_index, __ATOMIC_ACQUIRE);
+  if (idx >= 0)
+    return idx;
+  int mine = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+  if (mine < 0)
+    return -1;
+  int expected = -1;
+  if (__atomic_compare_exchange_n(&conn_ex_index, &expected, mine, 0,
+                                  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    return mine;
+  CRYPTO_free_ex_index(CRYPTO_EX_INDEX_SSL, mine);
+  return expected;
 }
 
 tlswire_conn *tlswire_conn_from_ssl(const SSL *ssl) {
-  return ssl ? SSL_get_ex_data(ssl, conn_ex_index) : NULL;
+  int idx = __atomic_load_n(&conn_ex_index, __ATOMIC_ACQUIRE);
+  return ssl && idx >= 0 ? SSL_get_ex_data(ssl, idx) : NULL;
 }
 
 void tlswire_conn_verify_callback(const tlswire_conn *conn,
@@ -66,7 +80,11 @@ static int conn_ssl_init(tlswire_conn *conn, tlswire_context *ctx) {
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
   }
   SSL_set_bio(conn->ssl, bio, bio); /* one reference, shared by both sides */
-  SSL_set_ex_data(conn->ssl, conn_ex_index, conn);
+  if (!SSL_set_ex_data(conn->ssl, conn_ex_index_get(), conn)) {
+    SSL_free(conn->ssl); /* frees the BIO too */
+    conn->ssl = NULL;
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  }
   SSL_set_mode(conn->ssl, SSL_MODE_AUTO_RETRY);
   return TLSWIRE_OK;
 }
@@ -79,11 +97,10 @@ int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
   if (t != NULL)
     return tlswire_error_set(&ctx->err, TLSWIRE_E_UNSUPPORTED,
                              "transports are not available in this release");
-  if (!CRYPTO_THREAD_run_once(&conn_ex_once, conn_ex_index_make) ||
-      conn_ex_index < 0)
+  if (conn_ex_index_get() < 0)
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
 
-  tlswire_conn *conn = calloc(1, sizeof *conn);
+  tlswire_conn *conn = OPENSSL_zalloc(sizeof *conn);
   if (conn == NULL)
     return TLSWIRE_E_NOMEM;
   int rc = conn_rings_init(conn, ctx);
@@ -102,7 +119,7 @@ fail_ssl:
   tlswire_ring_free(&conn->bio.out);
   tlswire_ring_free(&conn->bio.in);
 fail_rings:
-  free(conn);
+  OPENSSL_free(conn);
   return rc;
 }
 
@@ -113,7 +130,7 @@ void tlswire_conn_free(tlswire_conn *conn) {
   tlswire_ring_free(&conn->bio.in);
   tlswire_ring_free(&conn->bio.out);
   tlswire_context_free(conn->ctx);
-  free(conn);
+  OPENSSL_free(conn);
 }
 
 const tlswire_error *tlswire_conn_last_error(const tlswire_conn *conn) {

@@ -81,7 +81,7 @@ int tlswire_context_new(tlswire_context **out, int method) {
   const struct method_row *row = method_find(method);
   TW_GUARD(row != NULL, TLSWIRE_E_INVALID);
 
-  tlswire_context *ctx = calloc(1, sizeof *ctx);
+  tlswire_context *ctx = OPENSSL_zalloc(sizeof *ctx);
   if (ctx == NULL)
     return TLSWIRE_E_NOMEM;
   ctx->method = method;
@@ -98,7 +98,7 @@ int tlswire_context_new(tlswire_context **out, int method) {
 fail_configure:
   SSL_CTX_free(ctx->ssl_ctx);
 fail_ssl_ctx:
-  free(ctx);
+  OPENSSL_free(ctx);
   tlswire_error_clear_queue();
   return TLSWIRE_E_SSL;
 }
@@ -115,7 +115,7 @@ void tlswire_context_free(tlswire_context *ctx) {
   if (ctx == NULL || __atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) != 0)
     return;
   SSL_CTX_free(ctx->ssl_ctx);
-  free(ctx);
+  OPENSSL_free(ctx);
 }
 
 const tlswire_error *tlswire_context_last_error(const tlswire_context *ctx) {

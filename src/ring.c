@@ -1,7 +1,7 @@
 /*
  * ring.c - a bounded byte ring (circular buffer).
  */
-#include <stdlib.h>
+#include <openssl/crypto.h>
 #include <string.h>
 
 #include "ring.h"
@@ -18,13 +18,13 @@ int tlswire_ring_init(struct tlswire_ring *r, size_t limit, size_t size) {
 /* Storage on first use. */
 static int ring_storage(struct tlswire_ring *r) {
   if (r->data == NULL)
-    r->data = malloc(r->size);
+    r->data = OPENSSL_malloc(r->size);
   r->alloc_failed = r->data == NULL;
   return r->alloc_failed ? -1 : 0;
 }
 
 void tlswire_ring_free(struct tlswire_ring *r) {
-  free(r->data);
+  OPENSSL_free(r->data);
   memset(r, 0, sizeof *r);
 }
 
@@ -64,7 +64,7 @@ void tlswire_ring_consume(struct tlswire_ring *r, size_t n) {
   /* An empty ring restarts at 0 so the next window is as large as can be. */
   r->head = r->len == 0 ? 0 : (r->head + n) % r->size;
   if (r->len == 0 && r->release) {
-    free(r->data);
+    OPENSSL_free(r->data);
     r->data = NULL;
   }
 }
