@@ -51,8 +51,9 @@ TLSWIRE_API int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
                                  tlswire_transport *t);
 
 /* Destroys the connection and drops its context reference. NULL is
- * ignored. A connection freed without a clean shutdown leaves its session
- * non-resumable, as libssl does. */
+ * ignored. A connection whose handshake completed and that saw no fatal
+ * error keeps its session resumable even without shutdown (libssl alone
+ * would discard it); a failed or truncated one does not. */
 TLSWIRE_API void tlswire_conn_free(tlswire_conn *conn);
 
 /* The record of the connection's last failure (NULL for NULL). */
