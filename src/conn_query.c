@@ -283,30 +283,30 @@ X509 *tlswire_conn_get_peer_certificate(const tlswire_conn *conn) {
   return conn ? SSL_get1_peer_certificate(conn->ssl) : NULL;
 }
 
-/* A new stack of new references to every certificate of sk. */
-static int chain_dup(tlswire_conn *conn, STACK_OF(X509) * sk,
-                     STACK_OF(X509) * *out) {
+/* A new stack of new references to every certificate of sk. The getters
+ * are const, so an allocation failure is not recorded, only returned. */
+static int chain_dup(STACK_OF(X509) * sk, STACK_OF(X509) * *out) {
   *out = NULL;
   if (sk == NULL || sk_X509_num(sk) == 0)
     return TLSWIRE_OK;
   *out = X509_chain_up_ref(sk);
-  if (*out == NULL)
-    return tlswire_error_from_queue(&conn->err, TLSWIRE_E_NOMEM);
+  if (*out == NULL) {
+    tlswire_error_clear_queue();
+    return TLSWIRE_E_NOMEM;
+  }
   return TLSWIRE_OK;
 }
 
 int tlswire_conn_get_peer_cert_chain(const tlswire_conn *conn,
                                      STACK_OF(X509) * *out) {
   TW_GUARD(conn != NULL && out != NULL, TLSWIRE_E_INVALID);
-  return chain_dup((tlswire_conn *)conn, SSL_get_peer_cert_chain(conn->ssl),
-                   out);
+  return chain_dup(SSL_get_peer_cert_chain(conn->ssl), out);
 }
 
 int tlswire_conn_get_verified_chain(const tlswire_conn *conn,
                                     STACK_OF(X509) * *out) {
   TW_GUARD(conn != NULL && out != NULL, TLSWIRE_E_INVALID);
-  return chain_dup((tlswire_conn *)conn, SSL_get0_verified_chain(conn->ssl),
-                   out);
+  return chain_dup(SSL_get0_verified_chain(conn->ssl), out);
 }
 
 /* --- ALPN, SRTP, groups ------------------------------------------------------

@@ -27,11 +27,10 @@ int tlswire_conn_set_ciphertext_mtu(tlswire_conn *conn, long mtu) {
   return TLSWIRE_OK;
 }
 
-int tlswire_conn_get_cleartext_mtu(const tlswire_conn *conn) {
+int tlswire_conn_get_cleartext_mtu(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   if (!SSL_is_dtls(conn->ssl))
-    return tlswire_error_set(&((tlswire_conn *)conn)->err, TLSWIRE_E_STATE,
-                             NOT_DTLS_MSG);
+    return tlswire_error_set(&conn->err, TLSWIRE_E_STATE, NOT_DTLS_MSG);
   size_t n = DTLS_get_data_mtu(conn->ssl);
   return n > INT_MAX ? INT_MAX : (int)n;
 }

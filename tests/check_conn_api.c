@@ -325,6 +325,97 @@ START_TEST(request_ocsp) {
 }
 END_TEST
 
+/* pyOpenSSL's set_context use case: a server-name callback (raw, through
+ * the escape hatch) moves the connection to the context holding the
+ * certificate for the name asked; the handshake then uses it. */
+static int switch_on_sni(SSL *ssl, int *alert, void *arg) {
+  (void)alert;
+  tlswire_conn **target = arg;
+  const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (name == NULL || strcmp(name, "server.test") != 0)
+    return SSL_TLSEXT_ERR_NOACK;
+  tlswire_context *real = tlswire_conn_get_app_data(target[0]);
+  return tlswire_conn_set_context(target[0], real) == TLSWIRE_OK
+             ? SSL_TLSEXT_ERR_OK
+             : SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+START_TEST(set_context_from_sni_callback) {
+  tlswire_context *bare = NULL;
+  ck_assert_int_eq(tlswire_context_new(&bare, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
+  tlswire_context *real = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_RSA2048);
+  tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_RSA2048);
+  tlswire_conn *target[1] = {NULL};
+  SSL_CTX_set_tlsext_servername_callback(tlswire_context_get_ssl_ctx(bare),
+                                         switch_on_sni);
+  SSL_CTX_set_tlsext_servername_arg(tlswire_context_get_ssl_ctx(bare), target);
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, c, bare), 0);
+  target[0] = p.server;
+  tlswire_conn_set_app_data(p.server, real);
+  ck_assert_int_eq(
+      tlswire_conn_set_tlsext_host_name(p.client, "server.test", 11),
+      TLSWIRE_OK);
+  ck_assert_int_eq(tw_handshake(p.client, p.server, NULL, NULL), 0);
+  ck_assert_ptr_eq(tlswire_conn_get_context(p.server), real);
+  X509 *peer = tlswire_conn_get_peer_certificate(p.client);
+  ck_assert_int_eq(X509_cmp(peer, tw_fixture_chain(TW_KEY_RSA2048)->leaf), 0);
+  X509_free(peer);
+  tw_pair_free(&p);
+  tlswire_context_free(bare);
+  tlswire_context_free(real);
+  tlswire_context_free(c);
+}
+END_TEST
+
+struct ocsp_log {
+  int server_calls, client_calls;
+  size_t client_len;
+};
+
+static int ocsp_server(SSL *ssl, void *arg) {
+  struct ocsp_log *log = arg;
+  log->server_calls++;
+  unsigned char *resp = OPENSSL_malloc(5);
+  memcpy(resp, "hello", 5);
+  SSL_set_tlsext_status_ocsp_resp(ssl, resp, 5);
+  return SSL_TLSEXT_ERR_OK;
+}
+
+static int ocsp_client(SSL *ssl, void *arg) {
+  struct ocsp_log *log = arg;
+  const unsigned char *resp = NULL;
+  long len = SSL_get_tlsext_status_ocsp_resp(ssl, &resp);
+  log->client_calls++;
+  log->client_len = len > 0 ? (size_t)len : 0;
+  return 1;
+}
+
+/* pyOpenSSL TestOCSP's first cases with raw callbacks: the server callback
+ * runs only when the client called request_ocsp, and its data arrives.
+ * _i: 0 without request_ocsp, 1 with. */
+START_TEST(request_ocsp_stapling) {
+  struct ocsp_log log = {0};
+  tlswire_context *s = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  SSL_CTX_set_tlsext_status_cb(tlswire_context_get_ssl_ctx(s), ocsp_server);
+  SSL_CTX_set_tlsext_status_arg(tlswire_context_get_ssl_ctx(s), &log);
+  SSL_CTX_set_tlsext_status_cb(tlswire_context_get_ssl_ctx(c), ocsp_client);
+  SSL_CTX_set_tlsext_status_arg(tlswire_context_get_ssl_ctx(c), &log);
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, c, s), 0);
+  if (_i)
+    ck_assert_int_eq(tlswire_conn_request_ocsp(p.client), TLSWIRE_OK);
+  ck_assert_int_eq(tw_handshake(p.client, p.server, NULL, NULL), 0);
+  ck_assert_int_eq(log.server_calls, _i ? 1 : 0);
+  ck_assert_int_eq(log.client_calls, _i ? 1 : 0);
+  ck_assert_uint_eq(log.client_len, _i ? 5 : 0);
+  tw_pair_free(&p);
+  tlswire_context_free(s);
+  tlswire_context_free(c);
+}
+END_TEST
+
 /* --- lists and certificates ----------------------------------------------- */
 
 START_TEST(cipher_list) {
@@ -899,6 +990,10 @@ static Suite *make_suite(void) {
   TW_ADD(s, app_data);
   TW_ADD(s, info_callback);
   TW_ADD(s, request_ocsp);
+  tc = tcase_create("request_ocsp_stapling");
+  tcase_add_loop_test(tc, request_ocsp_stapling, 0, 2);
+  suite_add_tcase(s, tc);
+  TW_ADD(s, set_context_from_sni_callback);
   TW_ADD(s, cipher_list);
   TW_ADD(s, certificates_before_handshake);
   tc = tcase_create("peer_and_verified_chains");

@@ -221,6 +221,43 @@ START_TEST(dtls_timeout_retransmits) {
 }
 END_TEST
 
+/* Constant and short, but above 15 ms: libssl treats a timer with less
+ * left as expired, and handles expired timers inside reads too. */
+static unsigned int fixed_timer(SSL *ssl, unsigned int previous_us) {
+  (void)ssl, (void)previous_us;
+  return 20000;
+}
+
+/* A peer that never answers: after libssl's retransmission limit,
+ * handle_timeout fails with TLSWIRE_E_SSL (pyOpenSSL's mocked -1 case, for
+ * real), and the error queue is drained into the record. */
+START_TEST(dtls_timeout_gives_up) {
+  tlswire_context *s, *c;
+  dtls_contexts(&s, &c, 1, 0);
+  tw_pair p;
+  dtls_pair(&p, s, c, 1400);
+  DTLS_set_timer_cb(tlswire_conn_get_ssl(p.client), fixed_timer);
+  ck_assert_int_eq(tlswire_conn_do_handshake(p.client), TLSWIRE_E_WANT_READ);
+  int rc = 0, sent = 0;
+  for (int i = 0; i < 40 && rc >= 0; i++) {
+    unsigned char lost[4096];
+    size_t n;
+    while (tlswire_conn_bio_read(p.client, lost, sizeof lost, &n) == TLSWIRE_OK)
+      ;
+    sleep_us(21000);
+    rc = tlswire_conn_DTLSv1_handle_timeout(p.client);
+    sent += rc == 1;
+  }
+  ck_assert_int_eq(rc, TLSWIRE_E_SSL);
+  ck_assert_int_gt(sent, 5);
+  ck_assert_str_eq(cu_reason(p.client), "read timeout expired");
+  ck_assert_uint_eq(ERR_peek_error(), 0);
+  tw_pair_free(&p);
+  tlswire_context_free(s);
+  tlswire_context_free(c);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("dtls");
   TCase *tc = tcase_create("dtls_listen_handshake_data");
@@ -231,6 +268,7 @@ static Suite *make_suite(void) {
   TW_ADD(s, dtls_listen_without_cookie_callbacks);
   TW_ADD(s, dtls_mtu_arguments);
   TW_ADD(s, dtls_timeout_retransmits);
+  TW_ADD(s, dtls_timeout_gives_up);
   return s;
 }
 

@@ -485,7 +485,7 @@ TLSWIRE_API int tlswire_conn_set_ciphertext_mtu(tlswire_conn *conn, long mtu);
 /* DTLS: the largest plaintext that fits one record under the MTU
  * (DTLS_get_data_mtu); 0 before the handshake. TLSWIRE_E_STATE on a TLS
  * connection (where pyOpenSSL segfaults). */
-TLSWIRE_API int tlswire_conn_get_cleartext_mtu(const tlswire_conn *conn);
+TLSWIRE_API int tlswire_conn_get_cleartext_mtu(tlswire_conn *conn);
 
 /*
  * DTLS server, stateless: consumes ClientHellos from the input, answers
@@ -499,8 +499,12 @@ TLSWIRE_API int tlswire_conn_get_cleartext_mtu(const tlswire_conn *conn);
 TLSWIRE_API int tlswire_conn_DTLSv1_listen(tlswire_conn *conn);
 
 /* DTLS: returns 1 and stores in *usec the microseconds until
- * DTLSv1_handle_timeout should be called (0: now), or 0 when no timer runs
- * (pyOpenSSL's None; always for TLS). TLSWIRE_E_INVALID for NULL. */
+ * DTLSv1_handle_timeout should be called (0: now; libssl counts a timer
+ * with less than 15 ms left as expired), or 0 when no timer runs
+ * (pyOpenSSL's None; always for TLS). The timer starts at 1 s and doubles
+ * (DTLS_set_timer_cb on the escape hatch changes that); libssl also
+ * retransmits by itself when a read finds the timer expired.
+ * TLSWIRE_E_INVALID for NULL. */
 TLSWIRE_API int tlswire_conn_DTLSv1_get_timeout(const tlswire_conn *conn,
                                                 unsigned long long *usec);
 
