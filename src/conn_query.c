@@ -28,6 +28,13 @@ int tlswire_conn_set_context(tlswire_conn *conn, tlswire_context *ctx) {
     return TLSWIRE_OK;
   if (SSL_set_SSL_CTX(conn->ssl, ctx->ssl_ctx) == NULL)
     return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
+  /* libssl keeps the verify mode the connection started with; keep the
+   * callback that goes with it (pyOpenSSL keeps its verify helper too). */
+  if (!conn->verify_overridden) {
+    conn->verify_cb = conn->ctx->verify_cb;
+    conn->verify_arg = conn->ctx->verify_arg;
+    conn->verify_overridden = 1;
+  }
   tlswire_context_ref(ctx);
   tlswire_context_freeze(ctx);
   tlswire_context_free(conn->ctx);

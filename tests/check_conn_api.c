@@ -325,6 +325,47 @@ START_TEST(request_ocsp) {
 }
 END_TEST
 
+static int old_ctx_calls, new_ctx_calls;
+
+static int old_ctx_cb(tlswire_conn *conn, X509 *cert, int errnum, int depth,
+                      int ok, void *arg) {
+  (void)conn, (void)cert, (void)errnum, (void)depth, (void)ok, (void)arg;
+  old_ctx_calls++;
+  return 1;
+}
+
+static int new_ctx_cb(tlswire_conn *conn, X509 *cert, int errnum, int depth,
+                      int ok, void *arg) {
+  (void)conn, (void)cert, (void)errnum, (void)depth, (void)ok, (void)arg;
+  new_ctx_calls++;
+  return 0;
+}
+
+/* After set_context the connection keeps the verify callback it had. */
+START_TEST(set_context_keeps_verify) {
+  tlswire_context *s = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_context *a = NULL, *b = NULL;
+  ck_assert_int_eq(tlswire_context_new(&a, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_context_new(&b, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
+  ck_assert_int_eq(
+      tlswire_context_set_verify(a, TLSWIRE_VERIFY_PEER, old_ctx_cb, NULL),
+      TLSWIRE_OK);
+  ck_assert_int_eq(
+      tlswire_context_set_verify(b, TLSWIRE_VERIFY_PEER, new_ctx_cb, NULL),
+      TLSWIRE_OK);
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, a, s), 0);
+  ck_assert_int_eq(tlswire_conn_set_context(p.client, b), TLSWIRE_OK);
+  ck_assert_int_eq(tw_handshake(p.client, p.server, NULL, NULL), 0);
+  ck_assert_int_gt(old_ctx_calls, 0);
+  ck_assert_int_eq(new_ctx_calls, 0);
+  tw_pair_free(&p);
+  tlswire_context_free(a);
+  tlswire_context_free(b);
+  tlswire_context_free(s);
+}
+END_TEST
+
 /* pyOpenSSL's set_context use case: a server-name callback (raw, through
  * the escape hatch) moves the connection to the context holding the
  * certificate for the name asked; the handshake then uses it. */
@@ -994,6 +1035,7 @@ static Suite *make_suite(void) {
   tcase_add_loop_test(tc, request_ocsp_stapling, 0, 2);
   suite_add_tcase(s, tc);
   TW_ADD(s, set_context_from_sni_callback);
+  TW_ADD(s, set_context_keeps_verify);
   TW_ADD(s, cipher_list);
   TW_ADD(s, certificates_before_handshake);
   tc = tcase_create("peer_and_verified_chains");

@@ -233,8 +233,10 @@ TLSWIRE_API tlswire_context *tlswire_conn_get_context(const tlswire_conn *conn);
 /*
  * Switches the connection to ctx (SSL_set_SSL_CTX), e.g. from a server-name
  * callback. ctx is frozen, the connection takes a reference on it and drops
- * its reference on the old one. Certificates, key and verify settings come
- * from the new context; the ring capacity stays as it was.
+ * its reference on the old one. Certificates and key (and the session-ID
+ * context, if it was the old context's) come from the new context; the
+ * verify mode and callback, options and ring capacity stay those the
+ * connection had, as in libssl and pyOpenSSL.
  * TLSWIRE_E_INVALID for NULL; TLSWIRE_E_SSL if libssl refuses.
  */
 TLSWIRE_API int tlswire_conn_set_context(tlswire_conn *conn,
@@ -299,7 +301,8 @@ TLSWIRE_API int tlswire_conn_set_app_data(tlswire_conn *conn, void *data);
  * Per-connection info callback (SSL_set_info_callback): where is a set of
  * SSL_CB_* bits (SSL_CB_HANDSHAKE_START, SSL_CB_HANDSHAKE_DONE, ...), ret
  * libssl's value. It replaces the context's callback for this connection;
- * cb NULL removes it. Returns TLSWIRE_OK.
+ * cb NULL removes it (the context's callback, if any, applies again).
+ * Returns TLSWIRE_OK.
  */
 typedef void (*tlswire_conn_info_cb)(tlswire_conn *conn, int where, int ret,
                                      void *arg);
