@@ -126,6 +126,7 @@ fail_rings:
 void tlswire_conn_free(tlswire_conn *conn) {
   if (conn == NULL)
     return;
+  tlswire_conn_keep_session(conn);
   SSL_free(conn->ssl);
   tlswire_ring_free(&conn->bio.in);
   tlswire_ring_free(&conn->bio.out);
@@ -418,4 +419,13 @@ const char *tlswire_conn_get_protocol_version_name(const tlswire_conn *conn) {
 
 const char *tlswire_conn_get_state_string(const tlswire_conn *conn) {
   return conn ? SSL_state_string_long(conn->ssl) : NULL;
+}
+
+/* --- for the other connection files ----------------------------------------
+ */
+
+void tlswire_conn_io_begin(void) { io_begin(); }
+
+int tlswire_conn_io_fail(tlswire_conn *conn, int ret) {
+  return conn_fail(conn, ret);
 }

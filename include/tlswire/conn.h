@@ -28,6 +28,7 @@
 
 #include <openssl/ssl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <tlswire/context.h>
 #include <tlswire/status.h>
 
@@ -50,8 +51,9 @@ TLSWIRE_API int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
                                  tlswire_transport *t);
 
 /* Destroys the connection and drops its context reference. NULL is
- * ignored. A connection freed without a clean shutdown leaves its session
- * non-resumable, as libssl does. */
+ * ignored. A connection whose handshake completed and that saw no fatal
+ * error keeps its session resumable even without shutdown (libssl alone
+ * would discard it); a failed or truncated one does not. */
 TLSWIRE_API void tlswire_conn_free(tlswire_conn *conn);
 
 /* The record of the connection's last failure (NULL for NULL). */
@@ -209,6 +211,337 @@ tlswire_conn_get_protocol_version_name(const tlswire_conn *conn);
 /* A long description of the handshake state ("before SSL initialization",
  * "SSL negotiation finished successfully"); static string. */
 TLSWIRE_API const char *tlswire_conn_get_state_string(const tlswire_conn *conn);
+
+/* ======================================================================== */
+/* The rest of pyOpenSSL's Connection. Ownership is stated per function:  */
+/* "new reference" means the caller frees it; "borrowed" means the pointer */
+/* stays valid only until the event named.                                 */
+/*                                                                          */
+/* Socket-only methods (connect, connect_ex, accept, sock_shutdown, fileno) */
+/* belong to the transports (tlswire/transport.h). pyOpenSSL's makefile()   */
+/* has no C counterpart: it always raises NotImplementedError there, and a  */
+/* C program has no file objects to make.                                   */
+/* ======================================================================== */
+
+/* --- context, options, identity ----------------------------------------- */
+
+/* The connection's current context, borrowed (valid while conn holds it:
+ * until set_context or free; tlswire_context_ref is internal, so keep your
+ * own reference if you need it longer). NULL for NULL. */
+TLSWIRE_API tlswire_context *tlswire_conn_get_context(const tlswire_conn *conn);
+
+/*
+ * Switches the connection to ctx (SSL_set_SSL_CTX), e.g. from a server-name
+ * callback. ctx is frozen, the connection takes a reference on it and drops
+ * its reference on the old one. Certificates and key (and the session-ID
+ * context, if it was the old context's) come from the new context; the
+ * verify mode and callback, options and ring capacity stay those the
+ * connection had, as in libssl and pyOpenSSL.
+ * TLSWIRE_E_INVALID for NULL; TLSWIRE_E_SSL if libssl refuses.
+ */
+TLSWIRE_API int tlswire_conn_set_context(tlswire_conn *conn,
+                                         tlswire_context *ctx);
+
+/* Adds option bits (TLSWIRE_OP_*) to this connection only. *new_options, if
+ * not NULL, receives the resulting mask (pyOpenSSL's return value). */
+TLSWIRE_API int tlswire_conn_set_options(tlswire_conn *conn, uint64_t options,
+                                         uint64_t *new_options);
+
+/* The SNI host name: the one received (server) or set (client). Borrowed,
+ * valid until the next handshake step or free; NULL when there is none. */
+TLSWIRE_API const char *tlswire_conn_get_servername(const tlswire_conn *conn);
+
+/* Client: the SNI host name to send; len bytes of name are copied. Names are
+ * bytes without NUL: an embedded NUL, len 0 or len > 255 gives
+ * TLSWIRE_E_INVALID (pyOpenSSL's TypeError). TLSWIRE_E_SSL if libssl
+ * refuses. */
+TLSWIRE_API int tlswire_conn_set_tlsext_host_name(tlswire_conn *conn,
+                                                  const char *name, size_t len);
+
+/*
+ * Overrides the context's verification for this connection: mode is
+ * TLSWIRE_VERIFY_* bits, cb (may be NULL: OpenSSL's own verdict) receives
+ * arg. The context's callback is no longer called for this connection.
+ * TLSWIRE_E_INVALID for unknown mode bits.
+ */
+TLSWIRE_API int tlswire_conn_set_verify(tlswire_conn *conn, int mode,
+                                        tlswire_verify_cb cb, void *arg);
+
+/* The verify mode in force (the connection's own or inherited). */
+TLSWIRE_API int tlswire_conn_get_verify_mode(const tlswire_conn *conn);
+
+/*
+ * Beyond pyOpenSSL. Client: verify that the server certificate matches
+ * host (a DNS name, or an IP address literal), through SSL_set1_host. Needs
+ * TLSWIRE_VERIFY_PEER to take effect. A mismatch fails the handshake like any
+ * verify failure: TLSWIRE_E_SSL "certificate verify failed", with
+ * tlswire_conn_get_verify_result() giving X509_V_ERR_HOSTNAME_MISMATCH. host
+ * is copied; NULL clears the check. TLSWIRE_E_INVALID for an empty host.
+ */
+TLSWIRE_API int tlswire_conn_set_verify_hostname(tlswire_conn *conn,
+                                                 const char *host);
+
+/* Beyond pyOpenSSL: the X509_V_* result of certificate verification
+ * (SSL_get_verify_result); X509_V_OK when nothing failed. */
+TLSWIRE_API long tlswire_conn_get_verify_result(const tlswire_conn *conn);
+
+/* This connection's own certificate / private key (SSL_use_certificate,
+ * SSL_use_PrivateKey). The connection takes its own reference. A key that
+ * does not match the certificate, or an unusable object, gives
+ * TLSWIRE_E_SSL. TLSWIRE_E_INVALID for NULL. */
+TLSWIRE_API int tlswire_conn_use_certificate(tlswire_conn *conn, X509 *cert);
+TLSWIRE_API int tlswire_conn_use_privatekey(tlswire_conn *conn, EVP_PKEY *pkey);
+
+/* The application's pointer slot (pyOpenSSL's app data). Not touched by
+ * tlswire; NULL until set. */
+TLSWIRE_API void *tlswire_conn_get_app_data(const tlswire_conn *conn);
+TLSWIRE_API int tlswire_conn_set_app_data(tlswire_conn *conn, void *data);
+
+/*
+ * Per-connection info callback (SSL_set_info_callback): where is a set of
+ * SSL_CB_* bits (SSL_CB_HANDSHAKE_START, SSL_CB_HANDSHAKE_DONE, ...), ret
+ * libssl's value. It replaces the context's callback for this connection;
+ * cb NULL removes it (the context's callback, if any, applies again).
+ * Returns TLSWIRE_OK.
+ */
+typedef void (*tlswire_conn_info_cb)(tlswire_conn *conn, int where, int ret,
+                                     void *arg);
+TLSWIRE_API int tlswire_conn_set_info_callback(tlswire_conn *conn,
+                                               tlswire_conn_info_cb cb,
+                                               void *arg);
+
+/* Client: ask the server for a stapled OCSP response (the context's OCSP
+ * callbacks then run). TLSWIRE_E_SSL if libssl refuses. */
+TLSWIRE_API int tlswire_conn_request_ocsp(tlswire_conn *conn);
+
+/* --- data: aliases and variants ----------------------------------------- */
+
+/* Flags for tlswire_conn_recv_into: TLSWIRE_MSG_PEEK leaves the data in the
+ * connection (SSL_peek), as recv(n, MSG_PEEK) in pyOpenSSL. */
+#define TLSWIRE_MSG_PEEK 0x1
+
+/* pyOpenSSL's write / read: exactly tlswire_conn_send / tlswire_conn_recv. */
+TLSWIRE_API int tlswire_conn_write(tlswire_conn *conn, const void *buf,
+                                   size_t len, size_t *sent);
+TLSWIRE_API int tlswire_conn_read(tlswire_conn *conn, void *buf, size_t len,
+                                  size_t *received);
+
+/*
+ * Offers all len bytes of buf, calling send until everything is accepted or
+ * a call stops. *sent ALWAYS receives the number of bytes accepted, also when
+ * the call stops early (unlike pyOpenSSL, issue #176, which loses the count):
+ * resume with buf + *sent. In memory mode, when the output ring fills it
+ * returns TLSWIRE_E_WANT_WRITE (drain bio_read, then call again with the
+ * rest). Other statuses as send.
+ */
+TLSWIRE_API int tlswire_conn_sendall(tlswire_conn *conn, const void *buf,
+                                     size_t len, size_t *sent);
+
+/*
+ * Like recv, but peeks: the bytes stay buffered and a later recv returns
+ * them again (SSL_peek). pyOpenSSL's recv(n, MSG_PEEK).
+ */
+TLSWIRE_API int tlswire_conn_recv_peek(tlswire_conn *conn, void *buf,
+                                       size_t len, size_t *received);
+
+/*
+ * pyOpenSSL's recv_into(buffer, nbytes, flags): reads at most
+ * min(nbytes, buflen) bytes into buf (nbytes 0 means buflen, pyOpenSSL's
+ * None), so a caller can bound one read without slicing its buffer; never
+ * writes past buflen. flags: 0 or TLSWIRE_MSG_PEEK; any other bit gives
+ * TLSWIRE_E_INVALID (pyOpenSSL silently ignores them). Statuses as recv.
+ */
+TLSWIRE_API int tlswire_conn_recv_into(tlswire_conn *conn, void *buf,
+                                       size_t buflen, size_t nbytes, int flags,
+                                       size_t *received);
+
+/* --- renegotiation (TLS 1.2 and below) ---------------------------------- */
+
+/* Schedules a renegotiation; the next do_handshake/recv/send runs it.
+ * Returns 1 when scheduled, 0 if one is already pending (pyOpenSSL's False),
+ * TLSWIRE_E_SSL when libssl refuses (TLS 1.3: "wrong ssl version"). */
+TLSWIRE_API int tlswire_conn_renegotiate(tlswire_conn *conn);
+/* 1 while a renegotiation is scheduled or running, else 0. */
+TLSWIRE_API int tlswire_conn_renegotiate_pending(const tlswire_conn *conn);
+/* How many renegotiations were started on this connection. */
+TLSWIRE_API int tlswire_conn_total_renegotiations(const tlswire_conn *conn);
+
+/* --- what was negotiated: lists ---------------------------------------- */
+
+/* The number of ciphers this connection may use (TLS 1.3 suites included),
+ * and the name of cipher i (0-based), a static string; NULL past the end. */
+TLSWIRE_API size_t tlswire_conn_get_cipher_list_count(const tlswire_conn *conn);
+TLSWIRE_API const char *tlswire_conn_get_cipher_list(const tlswire_conn *conn,
+                                                     size_t i);
+
+/* Server: the CA names it sends in CertificateRequest; client: the names it
+ * received (0 before the handshake). Entry i is borrowed, valid until the
+ * next handshake step, set_context or free; NULL past the end. */
+TLSWIRE_API size_t tlswire_conn_get_client_ca_count(const tlswire_conn *conn);
+TLSWIRE_API X509_NAME *tlswire_conn_get_client_ca(const tlswire_conn *conn,
+                                                  size_t i);
+
+/* --- what was negotiated: secrets and transcripts ---------------------- */
+
+/*
+ * Byte getters share one convention: copy min(len, size) bytes into buf
+ * (buf may be NULL when len is 0, to ask for the size) and store the full
+ * size in *size. Statuses:
+ *   TLSWIRE_OK             copied (check *size > len for truncation);
+ *   TLSWIRE_E_STATE        nothing yet (pyOpenSSL's None): no session, no
+ *                          Finished message; *size is 0;
+ *   TLSWIRE_E_INVALID      conn or size NULL, or buf NULL with len > 0.
+ */
+TLSWIRE_API int tlswire_conn_server_random(const tlswire_conn *conn, void *buf,
+                                           size_t len, size_t *size);
+TLSWIRE_API int tlswire_conn_client_random(const tlswire_conn *conn, void *buf,
+                                           size_t len, size_t *size);
+/* As above; also TLSWIRE_E_WANT_READ for a TLS 1.3 client whose session
+ * has no key yet because it has not read the server's NewSessionTicket
+ * (pyOpenSSL raises Error([]) there): one recv after the handshake makes it
+ * available. */
+TLSWIRE_API int tlswire_conn_master_key(const tlswire_conn *conn, void *buf,
+                                        size_t len, size_t *size);
+/* The last Finished message sent / received: 12 bytes for TLS 1.2, the hash
+ * length for TLS 1.3 (48 with SHA-384). The client's get_finished equals the
+ * server's get_peer_finished. */
+TLSWIRE_API int tlswire_conn_get_finished(const tlswire_conn *conn, void *buf,
+                                          size_t len, size_t *size);
+TLSWIRE_API int tlswire_conn_get_peer_finished(const tlswire_conn *conn,
+                                               void *buf, size_t len,
+                                               size_t *size);
+
+/*
+ * RFC 5705 / RFC 8446 exporter: fills out[0..olen) from label (label_len
+ * bytes) and, when context is not NULL, context (context_len bytes, may be
+ * 0: an empty context differs from none). TLSWIRE_E_SSL before the handshake
+ * (pyOpenSSL's Error([])); TLSWIRE_E_INVALID for NULL out/label or olen 0.
+ */
+TLSWIRE_API int
+tlswire_conn_export_keying_material(tlswire_conn *conn, const void *label,
+                                    size_t label_len, const void *context,
+                                    size_t context_len, void *out, size_t olen);
+
+/* --- certificates ------------------------------------------------------- */
+
+/* Our own certificate / the peer's leaf: a NEW reference the caller frees
+ * with X509_free, or NULL when there is none. */
+TLSWIRE_API X509 *tlswire_conn_get_certificate(const tlswire_conn *conn);
+TLSWIRE_API X509 *tlswire_conn_get_peer_certificate(const tlswire_conn *conn);
+
+/*
+ * The chain the peer sent (a client's includes the server leaf, a server's
+ * excludes the client leaf, OpenSSL's convention) / the chain verification
+ * built, leaf to trust anchor. *out receives a NEW stack of new references:
+ * free it with sk_X509_pop_free(*out, X509_free). TLSWIRE_OK with *out NULL
+ * when there is none (pyOpenSSL's None: nothing sent, not connected);
+ * TLSWIRE_E_NOMEM; TLSWIRE_E_INVALID for NULL arguments.
+ */
+TLSWIRE_API int tlswire_conn_get_peer_cert_chain(const tlswire_conn *conn,
+                                                 STACK_OF(X509) * *out);
+TLSWIRE_API int tlswire_conn_get_verified_chain(const tlswire_conn *conn,
+                                                STACK_OF(X509) * *out);
+
+/* --- ALPN, SRTP, groups ------------------------------------------------- */
+
+/* Client: the protocols to offer, in order of preference: count
+ * NUL-terminated names of 1..255 bytes, copied. TLSWIRE_E_INVALID for an
+ * empty list or a bad name (pyOpenSSL's ValueError). */
+TLSWIRE_API int tlswire_conn_set_alpn_protos(tlswire_conn *conn,
+                                             const char *const *protos,
+                                             size_t count);
+
+/* The ALPN protocol selected: *proto borrowed (valid until the next
+ * handshake step or free), *len 0 and *proto NULL when none (pyOpenSSL's
+ * b""). Returns TLSWIRE_OK, or TLSWIRE_E_INVALID for NULL arguments. */
+TLSWIRE_API int tlswire_conn_get_alpn_proto_negotiated(
+    const tlswire_conn *conn, const unsigned char **proto, size_t *len);
+
+/* The SRTP profile negotiated ("SRTP_AES128_CM_SHA1_80"), a static string;
+ * "" when none (pyOpenSSL's b""). */
+TLSWIRE_API const char *
+tlswire_conn_get_selected_srtp_profile(const tlswire_conn *conn);
+
+/* The key-exchange group ("x25519"), static string in *name; *name NULL when
+ * no session exists yet (pyOpenSSL's None). TLSWIRE_E_UNSUPPORTED when
+ * tlswire was built against OpenSSL < 3.2 (no SSL_get0_group_name). */
+TLSWIRE_API int tlswire_conn_get_group_name(const tlswire_conn *conn,
+                                            const char **name);
+
+/* --- DTLS ---------------------------------------------------------------- */
+
+/*
+ * DTLS in memory mode. Every datagram libssl writes lands in the output
+ * ring back to back; bio_read does not keep their boundaries, so hand the
+ * peer whole flights (libssl's DTLS record layer accepts several records in
+ * one read). On input, feed whole datagrams: a record cut in two is dropped
+ * as a lost packet and recovered by retransmission. A transport that
+ * preserves datagram boundaries is the transports' concern.
+ */
+
+/* DTLS: the largest datagram payload (SSL_set_mtu), and OP_NO_QUERY_MTU on
+ * the connection, since a memory transport cannot report an MTU.
+ * TLSWIRE_E_STATE on a TLS connection (pyOpenSSL does not guard it);
+ * TLSWIRE_E_INVALID for an MTU below DTLS's minimum. */
+TLSWIRE_API int tlswire_conn_set_ciphertext_mtu(tlswire_conn *conn, long mtu);
+
+/* DTLS: the largest plaintext that fits one record under the MTU
+ * (DTLS_get_data_mtu); 0 before the handshake. TLSWIRE_E_STATE on a TLS
+ * connection (where pyOpenSSL segfaults). */
+TLSWIRE_API int tlswire_conn_get_cleartext_mtu(tlswire_conn *conn);
+
+/*
+ * DTLS server, stateless: consumes ClientHellos from the input, answers
+ * those without a valid cookie with a HelloVerifyRequest, and returns
+ * TLSWIRE_OK once one carries a valid cookie; then continue with
+ * do_handshake (no second copy of the ClientHello is needed: libssl keeps
+ * the one it accepted). TLSWIRE_E_WANT_READ when the input ran dry first.
+ * Needs the cookie callbacks (SSL_CTX_set_cookie_generate_cb / verify).
+ * TLSWIRE_E_STATE on a TLS connection; TLSWIRE_E_SSL otherwise.
+ */
+TLSWIRE_API int tlswire_conn_DTLSv1_listen(tlswire_conn *conn);
+
+/* DTLS: returns 1 and stores in *usec the microseconds until
+ * DTLSv1_handle_timeout should be called (0: now; libssl counts a timer
+ * with less than 15 ms left as expired), or 0 when no timer runs
+ * (pyOpenSSL's None; always for TLS). The timer starts at 1 s and doubles
+ * (DTLS_set_timer_cb on the escape hatch changes that); libssl also
+ * retransmits by itself when a read finds the timer expired.
+ * TLSWIRE_E_INVALID for NULL. */
+TLSWIRE_API int tlswire_conn_DTLSv1_get_timeout(const tlswire_conn *conn,
+                                                unsigned long long *usec);
+
+/* DTLS: retransmits the last flight if the timer expired. Returns 1 when it
+ * did, 0 when nothing was due; a negative status if retransmission failed
+ * (TLSWIRE_E_WANT_WRITE: output ring full; TLSWIRE_E_SSL). */
+TLSWIRE_API int tlswire_conn_DTLSv1_handle_timeout(tlswire_conn *conn);
+
+/* --- level-triggered state ---------------------------------------------- */
+
+/*
+ * Bits of tlswire_conn_state(), a snapshot of the current state for event
+ * loops (level-triggered: the same answer until something changes). With
+ * none of the bits set, call recv or do_handshake: input is waiting.
+ *  NEEDS_INPUT   nothing can progress until ciphertext arrives (sending
+ *                aside): the input ring is empty, no plaintext is buffered,
+ *                libssl is not waiting for output room, the connection is
+ *                not closed and is not a client that has yet to call
+ *                do_handshake. Wait for the transport to be readable.
+ *  HAS_OUTPUT    ciphertext waits in the output ring: drain bio_read.
+ *  HAS_PLAINTEXT decrypted bytes are buffered: recv returns them without
+ *                new input (SSL_pending > 0).
+ *  CLOSED        no more plaintext will arrive: the peer's close_notify or
+ *                a fatal alert was received, the connection failed with a
+ *                fatal error, or the input was ended (bio_shutdown) and all
+ *                of it consumed.
+ */
+#define TLSWIRE_STATE_NEEDS_INPUT 0x1u
+#define TLSWIRE_STATE_HAS_OUTPUT 0x2u
+#define TLSWIRE_STATE_HAS_PLAINTEXT 0x4u
+#define TLSWIRE_STATE_CLOSED 0x8u
+
+/* The TLSWIRE_STATE_* bits now in force; 0 for NULL. */
+TLSWIRE_API unsigned tlswire_conn_state(const tlswire_conn *conn);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,447 @@
+/*
+ * conn_query.c - tlswire_conn settings and getters: context, options,
+ * identity, verification, negotiated parameters, secrets, certificates,
+ * ALPN/SRTP/groups, the info callback and the level-triggered state.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "config.h"
+#include "conn.h"
+#include "context.h"
+#include "safety.h"
+
+/* --- context, options, identity ------------------------------------------ */
+
+tlswire_context *tlswire_conn_get_context(const tlswire_conn *conn) {
+  return conn ? conn->ctx : NULL;
+}
+
+int tlswire_conn_set_context(tlswire_conn *conn, tlswire_context *ctx) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(ctx != NULL, &conn->err, "context is NULL");
+  if (ctx == conn->ctx)
+    return TLSWIRE_OK;
+  if (SSL_set_SSL_CTX(conn->ssl, ctx->ssl_ctx) == NULL)
+    return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
+  /* libssl keeps the verify mode the connection started with; keep the
+   * callback that goes with it (pyOpenSSL keeps its verify helper too). */
+  if (!conn->verify_overridden) {
+    conn->verify_cb = conn->ctx->verify_cb;
+    conn->verify_arg = conn->ctx->verify_arg;
+    conn->verify_overridden = 1;
+  }
+  tlswire_context_ref(ctx);
+  tlswire_context_freeze(ctx);
+  tlswire_context_free(conn->ctx);
+  conn->ctx = ctx;
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_set_options(tlswire_conn *conn, uint64_t options,
+                             uint64_t *new_options) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  uint64_t now = SSL_set_options(conn->ssl, options);
+  if (new_options != NULL)
+    *new_options = now;
+  return TLSWIRE_OK;
+}
+
+const char *tlswire_conn_get_servername(const tlswire_conn *conn) {
+  return conn ? SSL_get_servername(conn->ssl, TLSEXT_NAMETYPE_host_name) : NULL;
+}
+
+int tlswire_conn_set_tlsext_host_name(tlswire_conn *conn, const char *name,
+                                      size_t len) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(name != NULL && len > 0 && len <= TLSEXT_MAXLEN_host_name,
+               &conn->err, "host name is NULL, empty or longer than 255");
+  TW_GUARD_ARG(memchr(name, '\0', len) == NULL, &conn->err,
+               "host name contains a NUL byte");
+  char copy[TLSEXT_MAXLEN_host_name + 1];
+  memcpy(copy, name, len);
+  copy[len] = '\0';
+  TW_GUARD_OSSL(SSL_set_tlsext_host_name(conn->ssl, copy), &conn->err);
+  return TLSWIRE_OK;
+}
+
+/* --- verification ----------------------------------------------------------
+ */
+
+int tlswire_conn_set_verify(tlswire_conn *conn, int mode, tlswire_verify_cb cb,
+                            void *arg) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  int known = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT |
+              SSL_VERIFY_CLIENT_ONCE | SSL_VERIFY_POST_HANDSHAKE;
+  TW_GUARD_ARG((mode & ~known) == 0, &conn->err, "unknown verify mode bits");
+  conn->verify_overridden = 1;
+  conn->verify_cb = cb;
+  conn->verify_arg = arg;
+  SSL_set_verify(conn->ssl, mode,
+                 cb ? tlswire_context_verify_trampoline : NULL);
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_get_verify_mode(const tlswire_conn *conn) {
+  return conn ? SSL_get_verify_mode(conn->ssl) : TLSWIRE_E_INVALID;
+}
+
+int tlswire_conn_set_verify_hostname(tlswire_conn *conn, const char *host) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(host == NULL || host[0] != '\0', &conn->err,
+               "host name is empty");
+  /* No partial wildcards ("f*.example"): RFC 6125's advice. */
+  SSL_set_hostflags(conn->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  TW_GUARD_OSSL(SSL_set1_host(conn->ssl, host), &conn->err);
+  return TLSWIRE_OK;
+}
+
+long tlswire_conn_get_verify_result(const tlswire_conn *conn) {
+  return conn ? SSL_get_verify_result(conn->ssl) : X509_V_ERR_UNSPECIFIED;
+}
+
+int tlswire_conn_use_certificate(tlswire_conn *conn, X509 *cert) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(cert != NULL, &conn->err, "certificate is NULL");
+  TW_GUARD_OSSL(SSL_use_certificate(conn->ssl, cert), &conn->err);
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_use_privatekey(tlswire_conn *conn, EVP_PKEY *pkey) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(pkey != NULL, &conn->err, "private key is NULL");
+  TW_GUARD_OSSL(SSL_use_PrivateKey(conn->ssl, pkey), &conn->err);
+  /* libssl accepts a key that does not match the certificate already set
+   * (and drops the certificate); pyOpenSSL reports that as an Error. */
+  if (SSL_get_certificate(conn->ssl) == NULL &&
+      SSL_get_privatekey(conn->ssl) != pkey)
+    return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
+  return TLSWIRE_OK;
+}
+
+/* --- app data, info callback, OCSP ---------------------------------------- */
+
+void *tlswire_conn_get_app_data(const tlswire_conn *conn) {
+  return conn ? conn->app_data : NULL;
+}
+
+int tlswire_conn_set_app_data(tlswire_conn *conn, void *data) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  conn->app_data = data;
+  return TLSWIRE_OK;
+}
+
+static void info_trampoline(const SSL *ssl, int where, int ret) {
+  tlswire_conn *conn = tlswire_conn_from_ssl(ssl);
+  if (conn != NULL && conn->info_cb != NULL)
+    conn->info_cb(conn, where, ret, conn->info_arg);
+}
+
+int tlswire_conn_set_info_callback(tlswire_conn *conn, tlswire_conn_info_cb cb,
+                                   void *arg) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  conn->info_cb = cb;
+  conn->info_arg = arg;
+  SSL_set_info_callback(conn->ssl, cb ? info_trampoline : NULL);
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_request_ocsp(tlswire_conn *conn) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_OSSL(
+      (int)SSL_set_tlsext_status_type(conn->ssl, TLSEXT_STATUSTYPE_ocsp),
+      &conn->err);
+  return TLSWIRE_OK;
+}
+
+/* --- lists ------------------------------------------------------------------
+ */
+
+size_t tlswire_conn_get_cipher_list_count(const tlswire_conn *conn) {
+  STACK_OF(SSL_CIPHER) *sk = conn ? SSL_get_ciphers(conn->ssl) : NULL;
+  int n = sk ? sk_SSL_CIPHER_num(sk) : 0;
+  return n > 0 ? (size_t)n : 0;
+}
+
+const char *tlswire_conn_get_cipher_list(const tlswire_conn *conn, size_t i) {
+  if (conn == NULL || i > INT_MAX)
+    return NULL;
+  return SSL_get_cipher_list(conn->ssl, (int)i);
+}
+
+size_t tlswire_conn_get_client_ca_count(const tlswire_conn *conn) {
+  STACK_OF(X509_NAME) *sk = conn ? SSL_get_client_CA_list(conn->ssl) : NULL;
+  int n = sk ? sk_X509_NAME_num(sk) : 0;
+  return n > 0 ? (size_t)n : 0;
+}
+
+X509_NAME *tlswire_conn_get_client_ca(const tlswire_conn *conn, size_t i) {
+  if (i >= tlswire_conn_get_client_ca_count(conn))
+    return NULL;
+  return sk_X509_NAME_value(SSL_get_client_CA_list(conn->ssl), (int)i);
+}
+
+/* --- secrets and transcripts ------------------------------------------------
+ */
+
+/* The byte-getter convention of conn.h: copy a prefix, report the size. */
+static int copy_out(const void *src, size_t n, void *buf, size_t len,
+                    size_t *size) {
+  *size = n;
+  if (n == 0)
+    return TLSWIRE_E_STATE;
+  if (len > 0)
+    memcpy(buf, src, n < len ? n : len);
+  return TLSWIRE_OK;
+}
+
+/* Checks shared by every byte getter; sets *size to 0. */
+static int getter_args(const tlswire_conn *conn, const void *buf, size_t len,
+                       size_t *size) {
+  if (conn == NULL || size == NULL)
+    return TLSWIRE_E_INVALID;
+  *size = 0;
+  return buf == NULL && len > 0 ? TLSWIRE_E_INVALID : TLSWIRE_OK;
+}
+
+int tlswire_conn_server_random(const tlswire_conn *conn, void *buf, size_t len,
+                               size_t *size) {
+  TW_TRY(getter_args(conn, buf, len, size));
+  unsigned char rnd[SSL3_RANDOM_SIZE];
+  if (SSL_get_session(conn->ssl) == NULL)
+    return TLSWIRE_E_STATE;
+  size_t n = SSL_get_server_random(conn->ssl, rnd, sizeof rnd);
+  return copy_out(rnd, n, buf, len, size);
+}
+
+int tlswire_conn_client_random(const tlswire_conn *conn, void *buf, size_t len,
+                               size_t *size) {
+  TW_TRY(getter_args(conn, buf, len, size));
+  unsigned char rnd[SSL3_RANDOM_SIZE];
+  if (SSL_get_session(conn->ssl) == NULL)
+    return TLSWIRE_E_STATE;
+  size_t n = SSL_get_client_random(conn->ssl, rnd, sizeof rnd);
+  return copy_out(rnd, n, buf, len, size);
+}
+
+int tlswire_conn_master_key(const tlswire_conn *conn, void *buf, size_t len,
+                            size_t *size) {
+  TW_TRY(getter_args(conn, buf, len, size));
+  const SSL_SESSION *sess = SSL_get_session(conn->ssl);
+  if (sess == NULL)
+    return TLSWIRE_E_STATE;
+  unsigned char key[SSL_MAX_MASTER_KEY_LENGTH];
+  size_t n = SSL_SESSION_get_master_key(sess, key, sizeof key);
+  /* A TLS 1.3 client's session gets its secret with the ticket. */
+  if (n == 0)
+    return TLSWIRE_E_WANT_READ;
+  int rc = copy_out(key, n, buf, len, size);
+  OPENSSL_cleanse(key, sizeof key);
+  return rc;
+}
+
+int tlswire_conn_get_finished(const tlswire_conn *conn, void *buf, size_t len,
+                              size_t *size) {
+  TW_TRY(getter_args(conn, buf, len, size));
+  unsigned char md[EVP_MAX_MD_SIZE];
+  size_t n = SSL_get_finished(conn->ssl, md, sizeof md);
+  return copy_out(md, n < sizeof md ? n : sizeof md, buf, len, size);
+}
+
+int tlswire_conn_get_peer_finished(const tlswire_conn *conn, void *buf,
+                                   size_t len, size_t *size) {
+  TW_TRY(getter_args(conn, buf, len, size));
+  unsigned char md[EVP_MAX_MD_SIZE];
+  size_t n = SSL_get_peer_finished(conn->ssl, md, sizeof md);
+  return copy_out(md, n < sizeof md ? n : sizeof md, buf, len, size);
+}
+
+int tlswire_conn_export_keying_material(tlswire_conn *conn, const void *label,
+                                        size_t label_len, const void *context,
+                                        size_t context_len, void *out,
+                                        size_t olen) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(label != NULL && out != NULL && olen > 0, &conn->err,
+               "label or output is NULL, or the output is empty");
+  tlswire_error_clear_queue();
+  TW_GUARD_OSSL(SSL_export_keying_material(conn->ssl, out, olen, label,
+                                           label_len,
+                                           context ? context : (const void *)"",
+                                           context_len, context != NULL),
+                &conn->err);
+  return TLSWIRE_OK;
+}
+
+/* --- certificates ------------------------------------------------------------
+ */
+
+X509 *tlswire_conn_get_certificate(const tlswire_conn *conn) {
+  X509 *cert = conn ? SSL_get_certificate(conn->ssl) : NULL;
+  if (cert != NULL)
+    X509_up_ref(cert);
+  return cert;
+}
+
+X509 *tlswire_conn_get_peer_certificate(const tlswire_conn *conn) {
+  return conn ? SSL_get1_peer_certificate(conn->ssl) : NULL;
+}
+
+/* A new stack of new references to every certificate of sk. The getters
+ * are const, so an allocation failure is not recorded, only returned. */
+static int chain_dup(STACK_OF(X509) * sk, STACK_OF(X509) * *out) {
+  *out = NULL;
+  if (sk == NULL || sk_X509_num(sk) == 0)
+    return TLSWIRE_OK;
+  *out = X509_chain_up_ref(sk);
+  if (*out == NULL) {
+    tlswire_error_clear_queue();
+    return TLSWIRE_E_NOMEM;
+  }
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_get_peer_cert_chain(const tlswire_conn *conn,
+                                     STACK_OF(X509) * *out) {
+  TW_GUARD(conn != NULL && out != NULL, TLSWIRE_E_INVALID);
+  return chain_dup(SSL_get_peer_cert_chain(conn->ssl), out);
+}
+
+int tlswire_conn_get_verified_chain(const tlswire_conn *conn,
+                                    STACK_OF(X509) * *out) {
+  TW_GUARD(conn != NULL && out != NULL, TLSWIRE_E_INVALID);
+  return chain_dup(SSL_get0_verified_chain(conn->ssl), out);
+}
+
+/* --- ALPN, SRTP, groups ------------------------------------------------------
+ */
+
+/* The ALPN wire format of protos (length-prefixed names) into a new buffer. */
+static int alpn_wire(const char *const *protos, size_t count,
+                     unsigned char **wire, size_t *wire_len) {
+  size_t total = 0;
+  for (size_t i = 0; i < count; i++) {
+    size_t n = protos[i] ? strlen(protos[i]) : 0;
+    if (n == 0 || n > 255)
+      return TLSWIRE_E_INVALID;
+    total += 1 + n;
+  }
+  unsigned char *p = malloc(total);
+  if (p == NULL)
+    return TLSWIRE_E_NOMEM;
+  *wire = p;
+  *wire_len = total;
+  for (size_t i = 0; i < count; i++) {
+    size_t n = strlen(protos[i]);
+    *p++ = (unsigned char)n;
+    memcpy(p, protos[i], n);
+    p += n;
+  }
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_set_alpn_protos(tlswire_conn *conn, const char *const *protos,
+                                 size_t count) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(protos != NULL && count > 0, &conn->err,
+               "the protocol list is empty");
+  unsigned char *wire = NULL;
+  size_t wire_len = 0;
+  int rc = alpn_wire(protos, count, &wire, &wire_len);
+  if (rc == TLSWIRE_E_INVALID)
+    return tlswire_error_set(&conn->err, rc,
+                             "a protocol name is NULL, empty or too long");
+  if (rc != TLSWIRE_OK)
+    return tlswire_error_set(&conn->err, rc, "out of memory");
+  /* 0 is success here, unlike most of libssl. */
+  int failed = SSL_set_alpn_protos(conn->ssl, wire, (unsigned)wire_len);
+  free(wire);
+  if (failed)
+    return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
+  return TLSWIRE_OK;
+}
+
+int tlswire_conn_get_alpn_proto_negotiated(const tlswire_conn *conn,
+                                           const unsigned char **proto,
+                                           size_t *len) {
+  TW_GUARD(conn != NULL && proto != NULL && len != NULL, TLSWIRE_E_INVALID);
+  unsigned int n = 0;
+  *proto = NULL;
+  SSL_get0_alpn_selected(conn->ssl, proto, &n);
+  *len = n;
+  if (n == 0)
+    *proto = NULL;
+  return TLSWIRE_OK;
+}
+
+const char *tlswire_conn_get_selected_srtp_profile(const tlswire_conn *conn) {
+  SRTP_PROTECTION_PROFILE *p =
+      conn ? SSL_get_selected_srtp_profile(conn->ssl) : NULL;
+  return p ? p->name : "";
+}
+
+#ifdef HAVE_SSL_GET0_GROUP_NAME
+static const char *group_name(SSL *ssl) {
+  /* Without a session libssl dereferences NULL (pyOpenSSL's guard). */
+  return SSL_get_session(ssl) ? SSL_get0_group_name(ssl) : NULL;
+}
+#define GROUP_NAME_SUPPORTED 1
+#else
+static const char *group_name(SSL *ssl) {
+  (void)ssl;
+  return NULL;
+}
+#define GROUP_NAME_SUPPORTED 0
+#endif
+
+int tlswire_conn_get_group_name(const tlswire_conn *conn, const char **name) {
+  TW_GUARD(conn != NULL && name != NULL, TLSWIRE_E_INVALID);
+  *name = NULL;
+  if (!GROUP_NAME_SUPPORTED)
+    return TLSWIRE_E_UNSUPPORTED;
+  *name = group_name(conn->ssl);
+  return TLSWIRE_OK;
+}
+
+/* --- level-triggered state ---------------------------------------------------
+ */
+
+static int conn_closed(const tlswire_conn *conn) {
+  if (SSL_get_shutdown(conn->ssl) & SSL_RECEIVED_SHUTDOWN)
+    return 1;
+  /* A fatal error: libssl's only public sign of its error state is the
+   * state string ("SSLERR"). */
+  if (strcmp(SSL_state_string(conn->ssl), "SSLERR") == 0)
+    return 1;
+  return conn->bio.in_eof && tlswire_ring_len(&conn->bio.in) == 0 &&
+         SSL_pending(conn->ssl) == 0;
+}
+
+/* Nothing can happen until ciphertext arrives (sending aside): a client
+ * that has not started its handshake must call do_handshake first, and a
+ * connection waiting for output room must be drained first. */
+static int conn_needs_input(const tlswire_conn *conn) {
+  if (tlswire_ring_len(&conn->bio.in) > 0 || SSL_pending(conn->ssl) > 0)
+    return 0;
+  if (SSL_want_write(conn->ssl))
+    return 0;
+  return !(SSL_in_before(conn->ssl) && !SSL_is_server(conn->ssl));
+}
+
+unsigned tlswire_conn_state(const tlswire_conn *conn) {
+  if (conn == NULL)
+    return 0;
+  unsigned state = 0;
+  if (conn_closed(conn))
+    state |= TLSWIRE_STATE_CLOSED;
+  else if (conn_needs_input(conn))
+    state |= TLSWIRE_STATE_NEEDS_INPUT;
+  if (tlswire_ring_len(&conn->bio.out) > 0)
+    state |= TLSWIRE_STATE_HAS_OUTPUT;
+  if (SSL_pending(conn->ssl) > 0)
+    state |= TLSWIRE_STATE_HAS_PLAINTEXT;
+  return state;
+}
