@@ -7,6 +7,7 @@
 #include <tlswire/tlswire.h>
 
 #include "bio.h"
+#include "callbacks.h"
 #include "error.h"
 
 struct tlswire_conn {
@@ -17,6 +18,7 @@ struct tlswire_conn {
   tlswire_verify_cb verify_cb;
   void *verify_arg;
   struct tlswire_error err;
+  struct tlswire_cb_pending cb_pending; /* a callback failed in this call */
 };
 
 /* The connection that owns ssl, or NULL for an SSL tlswire did not make. */
