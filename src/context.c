@@ -190,11 +190,18 @@ static BIO *mem_bio(const void *buf, size_t len) {
   return BIO_new_mem_buf(buf, (int)len);
 }
 
+/* Certificates are never encrypted in practice; a PEM block claiming to be
+ * must fail rather than make OpenSSL prompt on the terminal. */
+static int no_prompt(char *buf, int size, int rwflag, void *arg) {
+  (void)buf, (void)size, (void)rwflag, (void)arg;
+  return 0;
+}
+
 /* Parses one certificate; the caller frees it. NULL with the queue set. */
 static X509 *cert_parse(BIO *bio, int filetype) {
   if (filetype == TLSWIRE_FILETYPE_ASN1)
     return d2i_X509_bio(bio, NULL);
-  return PEM_read_bio_X509(bio, NULL, NULL, NULL);
+  return PEM_read_bio_X509(bio, NULL, no_prompt, NULL);
 }
 
 #define MEM_ARGS_VALID(ctx, buf, len)                                          \
@@ -253,7 +260,7 @@ int tlswire_context_use_privatekey_mem(tlswire_context *ctx, const void *buf,
 static int chain_add_rest(tlswire_context *ctx, BIO *bio) {
   X509 *extra;
   SSL_CTX_clear_chain_certs(ctx->ssl_ctx);
-  while ((extra = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+  while ((extra = PEM_read_bio_X509(bio, NULL, no_prompt, NULL)) != NULL) {
     if (SSL_CTX_add0_chain_cert(ctx->ssl_ctx, extra) != 1) {
       X509_free(extra);
       return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
@@ -277,7 +284,7 @@ int tlswire_context_use_certificate_chain_mem(tlswire_context *ctx,
   BIO *bio = mem_bio(buf, len);
   if (bio == NULL)
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
-  X509 *leaf = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
+  X509 *leaf = PEM_read_bio_X509_AUX(bio, NULL, no_prompt, NULL);
   int rc = leaf != NULL && SSL_CTX_use_certificate(ctx->ssl_ctx, leaf) == 1
                ? chain_add_rest(ctx, bio)
                : tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);

@@ -554,6 +554,42 @@ START_TEST(client_ca_list_reaches_client) {
 }
 END_TEST
 
+/* A PEM certificate claiming to be encrypted fails cleanly in every memory
+ * loader: no passphrase prompt on the terminal (that would hang here). */
+START_TEST(encrypted_pem_certificate_never_prompts) {
+  const tw_chain *c = tw_fixture_chain(TW_KEY_EC_P256);
+  char *pem;
+  size_t len;
+  ck_assert_int_eq(tw_cert_pem(c->ca, &pem, &len), 0);
+  static const char hdr[] = "Proc-Type: 4,ENCRYPTED\n"
+                            "DEK-Info: AES-128-CBC,"
+                            "00112233445566778899AABBCCDDEEFF\n\n";
+  const char *body = strchr(pem, '\n') + 1;
+  size_t head = (size_t)(body - pem);
+  char *enc = malloc(len + sizeof hdr);
+  memcpy(enc, pem, head);
+  memcpy(enc + head, hdr, sizeof hdr - 1);
+  memcpy(enc + head + sizeof hdr - 1, body, len - head);
+  size_t elen = len + sizeof hdr - 1;
+  tlswire_context *ctx = ctx_new(TLSWIRE_TLS_METHOD);
+  int pem_type = TLSWIRE_FILETYPE_PEM;
+  ck_assert_int_eq(
+      tlswire_context_use_certificate_mem(ctx, enc, elen, pem_type),
+      TLSWIRE_E_SSL);
+  ck_assert_int_eq(tlswire_context_use_certificate_chain_mem(ctx, enc, elen),
+                   TLSWIRE_E_SSL);
+  ck_assert_int_eq(
+      tlswire_context_load_verify_locations_mem(ctx, enc, elen, pem_type),
+      TLSWIRE_E_SSL);
+  ck_assert_int_eq(tlswire_context_load_client_ca_mem(ctx, enc, elen, pem_type),
+                   TLSWIRE_E_SSL);
+  ck_assert_uint_eq(ERR_peek_error(), 0);
+  tlswire_context_free(ctx);
+  free(enc);
+  free(pem);
+}
+END_TEST
+
 START_TEST(app_data) {
   tlswire_context *ctx = ctx_new(TLSWIRE_TLS_METHOD);
   int token;
@@ -819,6 +855,7 @@ static Suite *make_suite(void) {
   suite_add_tcase(s, tc);
   TW_ADD(s, load_client_ca_failures);
   TW_ADD(s, client_ca_list_reaches_client);
+  TW_ADD(s, encrypted_pem_certificate_never_prompts);
   TW_ADD(s, app_data);
   tc = tcase_create("frozen");
   tcase_add_checked_fixture(tc, frozen_setup, frozen_teardown);

@@ -9,9 +9,14 @@
  * caller may free its own reference right after creating connections.
  *
  * Frozen after use: once a connection has been created from a context, every
- * mutator below returns TLSWIRE_E_STATE (pyOpenSSL 26.2 raises ValueError);
- * getters keep working. A frozen context may be shared by connections on
- * several threads.
+ * mutator below returns TLSWIRE_E_STATE (pyOpenSSL 26.2 raises ValueError
+ * "Context has already been used to create a Connection, it cannot be
+ * mutated again"): the 37 methods pyOpenSSL guards, their memory twins and
+ * set_ring_capacity. What stays allowed is what pyOpenSSL leaves unguarded:
+ * check_privatekey, get_session_cache_mode, get_verify_mode,
+ * get_verify_depth, get_timeout, get_app_data and get_cert_store (whose store
+ * stays live), plus the other getters. A frozen context may be shared by
+ * connections on several threads.
  *
  * Unless stated otherwise, functions taking a context return TLSWIRE_OK,
  * TLSWIRE_E_INVALID for a NULL or out-of-range argument, TLSWIRE_E_STATE when
@@ -57,7 +62,9 @@ tlswire_context_last_error(const tlswire_context *ctx);
 TLSWIRE_API int tlswire_context_get_method(const tlswire_context *ctx);
 
 /* Escape hatch: the underlying SSL_CTX, borrowed (valid while the context
- * lives). Changing it behind tlswire's back bypasses the frozen rule. */
+ * lives). Changing it behind tlswire's back bypasses the frozen rule. tlswire
+ * keeps its own pointer in the SSL_CTX's app data and owns the callbacks it
+ * installs: do not replace those through the SSL_CTX. */
 TLSWIRE_API SSL_CTX *tlswire_context_get_ssl_ctx(const tlswire_context *ctx);
 
 /*
