@@ -154,7 +154,8 @@ int tlswire_context_set_tlsext_servername_callback(tlswire_context *ctx,
 /* --- ALPN ------------------------------------------------------------------
  */
 
-/* Splits libssl's validated wire list into an array; NULL on failure. */
+/* Splits the ClientHello's list (libssl has checked its framing: every
+ * name is 1..255 bytes and they fill inlen exactly) into an array. */
 static tlswire_alpn_proto *alpn_split(const unsigned char *in,
                                       unsigned int inlen, size_t *n) {
   size_t count = 0;
@@ -164,12 +165,9 @@ static tlswire_alpn_proto *alpn_split(const unsigned char *in,
   if (list == NULL)
     return NULL;
   size_t k = 0;
-  for (unsigned int i = 0; i < inlen && k < count; i += 1u + in[i]) {
+  for (unsigned int i = 0; i < inlen; i += 1u + in[i], k++) {
     list[k].len = in[i];
     list[k].data = in + i + 1;
-    if (i + 1u + in[i] > inlen)
-      break; /* cannot happen: libssl checked the framing */
-    k++;
   }
   *n = k;
   return list;
