@@ -449,10 +449,20 @@ int tlswire_context_set_tmp_ecdh_nid(tlswire_context *ctx, int nid) {
   return TLSWIRE_OK;
 }
 
+/* The cryptography names pyOpenSSL maps onto OpenSSL's own. */
+static const char *curve_alias(const char *curve) {
+  if (strcmp(curve, "secp192r1") == 0)
+    return "prime192v1";
+  if (strcmp(curve, "secp256r1") == 0)
+    return "prime256v1";
+  return curve;
+}
+
 int tlswire_context_set_tmp_ecdh(tlswire_context *ctx, const char *curve) {
   CTX_MUTABLE(ctx);
   TW_GUARD_ARG(curve != NULL, &ctx->err, "curve name is NULL");
-  int nid = OBJ_txt2nid(curve); /* "prime256v1", "secp384r1" */
+  curve = curve_alias(curve);
+  int nid = OBJ_txt2nid(curve); /* "prime256v1", "secp384r1", "X25519" */
   if (nid == NID_undef)
     nid = EC_curve_nist2nid(curve); /* "P-256" */
   tlswire_error_clear_queue();

@@ -84,10 +84,10 @@ START_TEST(tmp_ecdh_curves) {
   static const struct {
     const char *name;
     int nid;
-  } curves[] = {{"prime256v1", NID_X9_62_prime256v1},
-                {"secp384r1", NID_secp384r1},
-                {"secp521r1", NID_secp521r1},
-                {"P-384", NID_secp384r1}};
+  } curves[] = {
+      {"prime256v1", NID_X9_62_prime256v1}, {"secp384r1", NID_secp384r1},
+      {"secp521r1", NID_secp521r1},         {"P-384", NID_secp384r1},
+      {"secp256r1", NID_X9_62_prime256v1},  {"X25519", NID_X25519}};
   for (size_t i = 0; i < sizeof curves / sizeof curves[0]; i++) {
     tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
     tlswire_context *cctx = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
@@ -106,6 +106,9 @@ START_TEST(tmp_ecdh_curves) {
   ck_assert_int_eq(tlswire_context_set_tmp_ecdh(ctx, "no-such-curve"),
                    TLSWIRE_E_SSL);
   ck_assert_int_eq(tlswire_context_set_tmp_ecdh(ctx, NULL), TLSWIRE_E_INVALID);
+  /* A real curve, but not one TLS negotiates. */
+  ck_assert_int_eq(tlswire_context_set_tmp_ecdh(ctx, "secp112r1"),
+                   TLSWIRE_E_SSL);
   ck_assert_int_eq(tlswire_context_set_tmp_ecdh_nid(ctx, NID_undef),
                    TLSWIRE_E_SSL);
   ck_assert_int_eq(tlswire_context_set_tmp_ecdh_nid(ctx, NID_secp384r1),

@@ -208,10 +208,11 @@ TLSWIRE_API int tlswire_context_set_tls13_ciphersuites(tlswire_context *ctx,
 
 /*
  * Ephemeral ECDH: restricts the key-exchange groups to one curve, given by
- * name ("prime256v1", "secp384r1", "P-256" ...; pyOpenSSL's
- * set_tmp_ecdh(curve)). OpenSSL 3 does this with SSL_CTX_set1_groups, so the
- * curve must be one TLS can negotiate. TLSWIRE_E_INVALID for a NULL name,
- * TLSWIRE_E_SSL for an unknown curve or one TLS cannot use.
+ * name ("prime256v1" or "secp256r1", "secp384r1", "P-256", "X25519" ...;
+ * pyOpenSSL's set_tmp_ecdh(curve)). OpenSSL 3 does this with
+ * SSL_CTX_set1_groups, so the curve must be one TLS can negotiate.
+ * TLSWIRE_E_INVALID for a NULL name, TLSWIRE_E_SSL for an unknown curve or one
+ * TLS cannot use.
  */
 TLSWIRE_API int tlswire_context_set_tmp_ecdh(tlswire_context *ctx,
                                              const char *curve);
