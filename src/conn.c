@@ -197,6 +197,8 @@ static int fail_ssl(tlswire_conn *conn) {
 /* The single place where a failed libssl I/O call becomes a status. */
 static int conn_fail(tlswire_conn *conn, int ret) {
   int saved_errno = errno;
+  if (conn->cb_pending.code != TLSWIRE_OK) /* pyOpenSSL: deferred exception */
+    return tlswire_cb_pending_take(conn);
   switch (SSL_get_error(conn->ssl, ret)) {
   case SSL_ERROR_WANT_READ:
     return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);

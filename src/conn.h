@@ -7,6 +7,7 @@
 #include <tlswire/tlswire.h>
 
 #include "bio.h"
+#include "callbacks.h"
 #include "error.h"
 
 struct tlswire_conn {
@@ -21,6 +22,7 @@ struct tlswire_conn {
   void *app_data;               /* set_app_data; never touched by tlswire */
   tlswire_conn_info_cb info_cb; /* set_info_callback */
   void *info_arg;
+  struct tlswire_cb_pending cb_pending; /* a callback failed in this call */
 };
 
 /* The connection that owns ssl, or NULL for an SSL tlswire did not make. */

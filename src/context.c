@@ -3,7 +3,9 @@
  */
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -11,18 +13,6 @@
 #include "conn.h"
 #include "context.h"
 #include "safety.h"
-
-#define FROZEN_MSG                                                             \
-  "Context has already been used to create a Connection, it cannot be "        \
-  "mutated again"
-
-/* Guards shared by every mutator: a context, not frozen. */
-#define CTX_MUTABLE(ctx)                                                       \
-  do {                                                                         \
-    TW_GUARD((ctx) != NULL, TLSWIRE_E_INVALID);                                \
-    if (__atomic_load_n(&(ctx)->frozen, __ATOMIC_ACQUIRE))                     \
-      return tlswire_error_set(&(ctx)->err, TLSWIRE_E_STATE, FROZEN_MSG);      \
-  } while (0)
 
 struct method_row {
   int selector;
@@ -51,15 +41,10 @@ static const struct method_row *method_find(int selector) {
   return NULL;
 }
 
-/* Without a passphrase callback, libssl would prompt on the terminal for an
- * encrypted key; a library must fail instead. */
-static int no_passphrase(char *buf, int size, int rwflag, void *arg) {
-  return 0;
-}
-
 static int context_configure(tlswire_context *ctx,
                              const struct method_row *row) {
-  SSL_CTX_set_default_passwd_cb(ctx->ssl_ctx, no_passphrase);
+  SSL_CTX_set_app_data(ctx->ssl_ctx, ctx); /* trampolines find ctx */
+  tlswire_passwd_install(ctx);
   SSL_CTX_set_mode(ctx->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
                                      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   if (row->pinned_version == 0)
@@ -116,6 +101,10 @@ void tlswire_context_free(tlswire_context *ctx) {
     return;
   SSL_CTX_free(ctx->ssl_ctx);
   OPENSSL_free(ctx);
+}
+
+tlswire_context *tlswire_context_of_ssl(const SSL *ssl) {
+  return ssl ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
 }
 
 const tlswire_error *tlswire_context_last_error(const tlswire_context *ctx) {
@@ -178,8 +167,9 @@ int tlswire_context_use_privatekey_file(tlswire_context *ctx, const char *path,
   CTX_MUTABLE(ctx);
   TW_GUARD_ARG(path != NULL, &ctx->err, "path is NULL");
   TW_GUARD_ARG(filetype_valid(filetype), &ctx->err, "unknown filetype");
-  TW_GUARD_OSSL(SSL_CTX_use_PrivateKey_file(ctx->ssl_ctx, path, filetype),
-                &ctx->err);
+  tlswire_passwd_reset(ctx);
+  if (SSL_CTX_use_PrivateKey_file(ctx->ssl_ctx, path, filetype) != 1)
+    return tlswire_passwd_load_failed(ctx);
   return TLSWIRE_OK;
 }
 
@@ -187,8 +177,9 @@ int tlswire_context_use_certificate_chain_file(tlswire_context *ctx,
                                                const char *path) {
   CTX_MUTABLE(ctx);
   TW_GUARD_ARG(path != NULL, &ctx->err, "path is NULL");
-  TW_GUARD_OSSL(SSL_CTX_use_certificate_chain_file(ctx->ssl_ctx, path),
-                &ctx->err);
+  tlswire_passwd_reset(ctx);
+  if (SSL_CTX_use_certificate_chain_file(ctx->ssl_ctx, path) != 1)
+    return tlswire_passwd_load_failed(ctx);
   return TLSWIRE_OK;
 }
 
@@ -199,11 +190,18 @@ static BIO *mem_bio(const void *buf, size_t len) {
   return BIO_new_mem_buf(buf, (int)len);
 }
 
+/* Certificates are never encrypted in practice; a PEM block claiming to be
+ * must fail rather than make OpenSSL prompt on the terminal. */
+static int no_prompt(char *buf, int size, int rwflag, void *arg) {
+  (void)buf, (void)size, (void)rwflag, (void)arg;
+  return 0;
+}
+
 /* Parses one certificate; the caller frees it. NULL with the queue set. */
 static X509 *cert_parse(BIO *bio, int filetype) {
   if (filetype == TLSWIRE_FILETYPE_ASN1)
     return d2i_X509_bio(bio, NULL);
-  return PEM_read_bio_X509(bio, NULL, NULL, NULL);
+  return PEM_read_bio_X509(bio, NULL, no_prompt, NULL);
 }
 
 #define MEM_ARGS_VALID(ctx, buf, len)                                          \
@@ -247,10 +245,11 @@ int tlswire_context_use_privatekey_mem(tlswire_context *ctx, const void *buf,
   BIO *bio = mem_bio(buf, len);
   if (bio == NULL)
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  tlswire_passwd_reset(ctx);
   EVP_PKEY *pkey = key_parse(ctx->ssl_ctx, bio, filetype);
   BIO_free(bio);
   if (pkey == NULL)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
+    return tlswire_passwd_load_failed(ctx);
   int ok = SSL_CTX_use_PrivateKey(ctx->ssl_ctx, pkey);
   EVP_PKEY_free(pkey);
   TW_GUARD_OSSL(ok, &ctx->err);
@@ -261,7 +260,7 @@ int tlswire_context_use_privatekey_mem(tlswire_context *ctx, const void *buf,
 static int chain_add_rest(tlswire_context *ctx, BIO *bio) {
   X509 *extra;
   SSL_CTX_clear_chain_certs(ctx->ssl_ctx);
-  while ((extra = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+  while ((extra = PEM_read_bio_X509(bio, NULL, no_prompt, NULL)) != NULL) {
     if (SSL_CTX_add0_chain_cert(ctx->ssl_ctx, extra) != 1) {
       X509_free(extra);
       return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
@@ -285,7 +284,7 @@ int tlswire_context_use_certificate_chain_mem(tlswire_context *ctx,
   BIO *bio = mem_bio(buf, len);
   if (bio == NULL)
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
-  X509 *leaf = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
+  X509 *leaf = PEM_read_bio_X509_AUX(bio, NULL, no_prompt, NULL);
   int rc = leaf != NULL && SSL_CTX_use_certificate(ctx->ssl_ctx, leaf) == 1
                ? chain_add_rest(ctx, bio)
                : tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
@@ -423,4 +422,360 @@ int tlswire_context_set_max_proto_version(tlswire_context *ctx, int version) {
   TW_GUARD_OSSL(SSL_CTX_set_max_proto_version(ctx->ssl_ctx, version),
                 &ctx->err);
   return TLSWIRE_OK;
+}
+
+int tlswire_context_clear_mode(tlswire_context *ctx, long mode,
+                               long *new_mode) {
+  CTX_MUTABLE(ctx);
+  long now = SSL_CTX_clear_mode(ctx->ssl_ctx, mode);
+  if (new_mode != NULL)
+    *new_mode = now;
+  return TLSWIRE_OK;
+}
+
+int tlswire_context_set_tls13_ciphersuites(tlswire_context *ctx,
+                                           const char *suites) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(suites != NULL, &ctx->err, "cipher suites are NULL");
+  TW_GUARD_OSSL(SSL_CTX_set_ciphersuites(ctx->ssl_ctx, suites), &ctx->err);
+  return TLSWIRE_OK;
+}
+
+int tlswire_context_set_tmp_ecdh_nid(tlswire_context *ctx, int nid) {
+  CTX_MUTABLE(ctx);
+  if (nid == NID_undef)
+    return tlswire_error_set(&ctx->err, TLSWIRE_E_SSL, "unknown curve");
+  TW_GUARD_OSSL(SSL_CTX_set1_groups(ctx->ssl_ctx, &nid, 1), &ctx->err);
+  return TLSWIRE_OK;
+}
+
+/* The cryptography names pyOpenSSL maps onto OpenSSL's own. */
+static const char *curve_alias(const char *curve) {
+  if (strcmp(curve, "secp192r1") == 0)
+    return "prime192v1";
+  if (strcmp(curve, "secp256r1") == 0)
+    return "prime256v1";
+  return curve;
+}
+
+int tlswire_context_set_tmp_ecdh(tlswire_context *ctx, const char *curve) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(curve != NULL, &ctx->err, "curve name is NULL");
+  curve = curve_alias(curve);
+  int nid = OBJ_txt2nid(curve); /* "prime256v1", "secp384r1", "X25519" */
+  if (nid == NID_undef)
+    nid = EC_curve_nist2nid(curve); /* "P-256" */
+  tlswire_error_clear_queue();
+  return tlswire_context_set_tmp_ecdh_nid(ctx, nid);
+}
+
+/* Reads DH parameters from bio; NULL unless they are DH parameters. */
+static EVP_PKEY *dh_parse(BIO *bio, int filetype) {
+  EVP_PKEY *pkey = filetype == TLSWIRE_FILETYPE_ASN1
+                       ? d2i_KeyParams_bio(EVP_PKEY_DH, NULL, bio)
+                       : PEM_read_bio_Parameters(bio, NULL);
+  if (pkey != NULL && !EVP_PKEY_is_a(pkey, "DH")) {
+    EVP_PKEY_free(pkey);
+    return NULL;
+  }
+  return pkey;
+}
+
+/* Installs parameters read from bio; frees bio. */
+static int dh_load(tlswire_context *ctx, BIO *bio, int filetype) {
+  if (bio == NULL)
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
+  EVP_PKEY *dh = dh_parse(bio, filetype);
+  BIO_free(bio);
+  if (dh == NULL) {
+    if (ERR_peek_error() == 0)
+      return tlswire_error_set(&ctx->err, TLSWIRE_E_SSL,
+                               "not Diffie-Hellman parameters");
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
+  }
+  if (SSL_CTX_set0_tmp_dh_pkey(ctx->ssl_ctx, dh) != 1) {
+    EVP_PKEY_free(dh); /* ownership passes only on success */
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
+  }
+  return TLSWIRE_OK;
+}
+
+int tlswire_context_load_tmp_dh(tlswire_context *ctx, const char *path) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(path != NULL, &ctx->err, "path is NULL");
+  return dh_load(ctx, BIO_new_file(path, "r"), TLSWIRE_FILETYPE_PEM);
+}
+
+int tlswire_context_load_tmp_dh_mem(tlswire_context *ctx, const void *buf,
+                                    size_t len, int filetype) {
+  CTX_MUTABLE(ctx);
+  MEM_ARGS_VALID(ctx, buf, len);
+  TW_GUARD_ARG(filetype_valid(filetype), &ctx->err, "unknown filetype");
+  return dh_load(ctx, mem_bio(buf, len), filetype);
+}
+
+int tlswire_context_set_tlsext_use_srtp(tlswire_context *ctx,
+                                        const char *profiles) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(profiles != NULL, &ctx->err, "profiles are NULL");
+  /* The one libssl setter that returns 0 on success. */
+  if (SSL_CTX_set_tlsext_use_srtp(ctx->ssl_ctx, profiles) != 0)
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
+  return TLSWIRE_OK;
+}
+
+/* --- sessions ------------------------------------------------------------- */
+
+int tlswire_context_set_session_id(tlswire_context *ctx, const void *buf,
+                                   size_t len) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(buf != NULL || len == 0, &ctx->err, "buffer is NULL");
+  TW_GUARD_ARG(len <= UINT_MAX, &ctx->err, "buffer too large");
+  /* libssl itself refuses more than 32 bytes, with pyOpenSSL's message. */
+  TW_GUARD_OSSL(
+      SSL_CTX_set_session_id_context(ctx->ssl_ctx, buf, (unsigned int)len),
+      &ctx->err);
+  return TLSWIRE_OK;
+}
+
+#define SESS_CACHE_KNOWN                                                       \
+  (SSL_SESS_CACHE_BOTH | SSL_SESS_CACHE_NO_AUTO_CLEAR |                        \
+   SSL_SESS_CACHE_NO_INTERNAL)
+
+int tlswire_context_set_session_cache_mode(tlswire_context *ctx, long mode,
+                                           long *previous) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(mode >= 0 && (mode & ~(long)SESS_CACHE_KNOWN) == 0, &ctx->err,
+               "unknown session cache mode bits");
+  long before = SSL_CTX_set_session_cache_mode(ctx->ssl_ctx, mode);
+  if (previous != NULL)
+    *previous = before;
+  return TLSWIRE_OK;
+}
+
+int tlswire_context_get_session_cache_mode(const tlswire_context *ctx) {
+  return ctx ? (int)SSL_CTX_get_session_cache_mode(ctx->ssl_ctx)
+             : TLSWIRE_E_INVALID;
+}
+
+int tlswire_context_set_timeout(tlswire_context *ctx, long timeout,
+                                long *previous) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(timeout >= 0, &ctx->err, "negative timeout");
+  long before = SSL_CTX_set_timeout(ctx->ssl_ctx, timeout);
+  if (previous != NULL)
+    *previous = before;
+  return TLSWIRE_OK;
+}
+
+long tlswire_context_get_timeout(const tlswire_context *ctx) {
+  return ctx ? SSL_CTX_get_timeout(ctx->ssl_ctx) : TLSWIRE_E_INVALID;
+}
+
+/* --- more trust and verification ------------------------------------------ */
+
+int tlswire_context_set_default_verify_paths(tlswire_context *ctx) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_OSSL(SSL_CTX_set_default_verify_paths(ctx->ssl_ctx), &ctx->err);
+  tlswire_error_clear_queue(); /* missing default files are not an error */
+  return TLSWIRE_OK;
+}
+
+int tlswire_context_set_verify_depth(tlswire_context *ctx, int depth) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(depth >= 0, &ctx->err, "negative verify depth");
+  SSL_CTX_set_verify_depth(ctx->ssl_ctx, depth);
+  return TLSWIRE_OK;
+}
+
+int tlswire_context_get_verify_depth(const tlswire_context *ctx) {
+  return ctx ? SSL_CTX_get_verify_depth(ctx->ssl_ctx) : TLSWIRE_E_INVALID;
+}
+
+X509_STORE *tlswire_context_get_cert_store(const tlswire_context *ctx) {
+  return ctx ? SSL_CTX_get_cert_store(ctx->ssl_ctx) : NULL;
+}
+
+int tlswire_context_add_extra_chain_cert(tlswire_context *ctx, X509 *cert) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(cert != NULL, &ctx->err, "cert is NULL");
+  X509 *copy = X509_dup(cert);
+  if (copy == NULL)
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  if (SSL_CTX_add_extra_chain_cert(ctx->ssl_ctx, copy) != 1) {
+    X509_free(copy); /* libssl took it only on success */
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
+  }
+  return TLSWIRE_OK;
+}
+
+/* --- client CA names --------------------------------------------------------
+ */
+
+int tlswire_context_load_client_ca(tlswire_context *ctx, const char *cafile) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(cafile != NULL, &ctx->err, "cafile is NULL");
+  STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cafile);
+  if (names == NULL)
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
+  SSL_CTX_set_client_CA_list(ctx->ssl_ctx, names); /* takes names */
+  tlswire_error_clear_queue(); /* the end-of-input "no start line" */
+  return TLSWIRE_OK;
+}
+
+static int name_listed(STACK_OF(X509_NAME) * names, const X509_NAME *name) {
+  for (int i = 0; i < sk_X509_NAME_num(names); i++)
+    if (X509_NAME_cmp(sk_X509_NAME_value(names, i), name) == 0)
+      return 1;
+  return 0;
+}
+
+/* Appends a copy of name unless it is listed; 0 ok, -1 out of memory. */
+static int names_add(STACK_OF(X509_NAME) * names, const X509_NAME *name) {
+  if (name_listed(names, name))
+    return 0;
+  X509_NAME *copy = X509_NAME_dup(name);
+  if (copy != NULL && sk_X509_NAME_push(names, copy) > 0)
+    return 0;
+  X509_NAME_free(copy);
+  return -1;
+}
+
+/* The subjects of every certificate in bio; NULL if there is none. */
+static STACK_OF(X509_NAME) * subjects_parse(BIO *bio, int filetype) {
+  STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+  X509 *cert;
+  while (names != NULL && (cert = cert_parse(bio, filetype)) != NULL) {
+    int rc = names_add(names, X509_get_subject_name(cert));
+    X509_free(cert);
+    if (rc != 0 || filetype == TLSWIRE_FILETYPE_ASN1)
+      break;
+  }
+  if (names != NULL && sk_X509_NAME_num(names) > 0)
+    return names;
+  sk_X509_NAME_pop_free(names, X509_NAME_free);
+  return NULL;
+}
+
+int tlswire_context_load_client_ca_mem(tlswire_context *ctx, const void *buf,
+                                       size_t len, int filetype) {
+  CTX_MUTABLE(ctx);
+  MEM_ARGS_VALID(ctx, buf, len);
+  TW_GUARD_ARG(filetype_valid(filetype), &ctx->err, "unknown filetype");
+  BIO *bio = mem_bio(buf, len);
+  if (bio == NULL)
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  STACK_OF(X509_NAME) *names = subjects_parse(bio, filetype);
+  BIO_free(bio);
+  if (names == NULL)
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
+  SSL_CTX_set_client_CA_list(ctx->ssl_ctx, names);
+  tlswire_error_clear_queue();
+  return TLSWIRE_OK;
+}
+
+int tlswire_context_set_client_ca_list(tlswire_context *ctx,
+                                       X509_NAME *const *names, size_t n) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(names != NULL || n == 0, &ctx->err, "names is NULL");
+  for (size_t i = 0; i < n; i++)
+    TW_GUARD_ARG(names[i] != NULL, &ctx->err, "a name is NULL");
+  STACK_OF(X509_NAME) *list = sk_X509_NAME_new_null();
+  for (size_t i = 0; list != NULL && i < n; i++) {
+    X509_NAME *copy = X509_NAME_dup(names[i]);
+    if (copy == NULL || sk_X509_NAME_push(list, copy) <= 0) {
+      X509_NAME_free(copy);
+      sk_X509_NAME_pop_free(list, X509_NAME_free);
+      list = NULL;
+    }
+  }
+  if (list == NULL)
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  SSL_CTX_set_client_CA_list(ctx->ssl_ctx, list);
+  return TLSWIRE_OK;
+}
+
+int tlswire_context_add_client_ca(tlswire_context *ctx, X509 *cert) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(cert != NULL, &ctx->err, "cert is NULL");
+  TW_GUARD_OSSL(SSL_CTX_add_client_CA(ctx->ssl_ctx, cert), &ctx->err);
+  return TLSWIRE_OK;
+}
+
+/* --- ALPN (client side) ----------------------------------------------------
+ */
+
+/* The wire format's framing: each name 1..255 bytes, exactly filling len. */
+static int alpn_wire_valid(const unsigned char *wire, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    if (wire[i] == 0 || wire[i] > len - i - 1)
+      return 0;
+    i += 1u + wire[i];
+  }
+  return len > 0;
+}
+
+int tlswire_context_set_alpn_protos_wire(tlswire_context *ctx,
+                                         const unsigned char *wire,
+                                         size_t len) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(wire != NULL && len > 0, &ctx->err,
+               "at least one protocol must be specified");
+  TW_GUARD_ARG(len <= UINT_MAX && alpn_wire_valid(wire, len), &ctx->err,
+               "malformed ALPN protocol list");
+  /* The other libssl setter that returns 0 on success. */
+  if (SSL_CTX_set_alpn_protos(ctx->ssl_ctx, wire, (unsigned int)len) != 0)
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  return TLSWIRE_OK;
+}
+
+/* Bytes of the wire form of protos, or 0 if a name is NULL, empty or long. */
+static size_t alpn_wire_len(const char *const *protos, size_t n) {
+  size_t total = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t len = protos[i] ? strlen(protos[i]) : 0;
+    if (len == 0 || len > 255)
+      return 0;
+    total += 1 + len;
+    if (total > 65535) /* the extension's own limit */
+      return 0;
+  }
+  return total;
+}
+
+int tlswire_context_set_alpn_protos(tlswire_context *ctx,
+                                    const char *const *protos, size_t n) {
+  CTX_MUTABLE(ctx);
+  TW_GUARD_ARG(protos != NULL && n > 0, &ctx->err,
+               "at least one protocol must be specified");
+  size_t total = alpn_wire_len(protos, n);
+  TW_GUARD_ARG(total > 0, &ctx->err,
+               "a protocol name is NULL, empty or longer than 255 bytes");
+  unsigned char *wire = malloc(total);
+  if (wire == NULL)
+    return tlswire_error_set(&ctx->err, TLSWIRE_E_NOMEM, "out of memory");
+  size_t at = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strlen(protos[i]);
+    wire[at] = (unsigned char)len;
+    memcpy(wire + at + 1, protos[i], len);
+    at += 1 + len;
+  }
+  int rc = tlswire_context_set_alpn_protos_wire(ctx, wire, total);
+  free(wire);
+  return rc;
+}
+
+/* --- application data --------------------------------------------------------
+ */
+
+int tlswire_context_set_app_data(tlswire_context *ctx, void *data) {
+  CTX_MUTABLE(ctx);
+  ctx->app_data = data;
+  return TLSWIRE_OK;
+}
+
+void *tlswire_context_get_app_data(const tlswire_context *ctx) {
+  return ctx ? ctx->app_data : NULL;
 }

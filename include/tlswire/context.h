@@ -9,9 +9,14 @@
  * caller may free its own reference right after creating connections.
  *
  * Frozen after use: once a connection has been created from a context, every
- * mutator below returns TLSWIRE_E_STATE (pyOpenSSL 26.2 raises ValueError);
- * getters keep working. A frozen context may be shared by connections on
- * several threads.
+ * mutator below returns TLSWIRE_E_STATE (pyOpenSSL 26.2 raises ValueError
+ * "Context has already been used to create a Connection, it cannot be
+ * mutated again"): the 37 methods pyOpenSSL guards, their memory twins and
+ * set_ring_capacity. What stays allowed is what pyOpenSSL leaves unguarded:
+ * check_privatekey, get_session_cache_mode, get_verify_mode,
+ * get_verify_depth, get_timeout, get_app_data and get_cert_store (whose store
+ * stays live), plus the other getters. A frozen context may be shared by
+ * connections on several threads.
  *
  * Unless stated otherwise, functions taking a context return TLSWIRE_OK,
  * TLSWIRE_E_INVALID for a NULL or out-of-range argument, TLSWIRE_E_STATE when
@@ -57,7 +62,9 @@ tlswire_context_last_error(const tlswire_context *ctx);
 TLSWIRE_API int tlswire_context_get_method(const tlswire_context *ctx);
 
 /* Escape hatch: the underlying SSL_CTX, borrowed (valid while the context
- * lives). Changing it behind tlswire's back bypasses the frozen rule. */
+ * lives). Changing it behind tlswire's back bypasses the frozen rule. tlswire
+ * keeps its own pointer in the SSL_CTX's app data and owns the callbacks it
+ * installs: do not replace those through the SSL_CTX. */
 TLSWIRE_API SSL_CTX *tlswire_context_get_ssl_ctx(const tlswire_context *ctx);
 
 /*
@@ -190,6 +197,297 @@ TLSWIRE_API int tlswire_context_set_min_proto_version(tlswire_context *ctx,
                                                       int version);
 TLSWIRE_API int tlswire_context_set_max_proto_version(tlswire_context *ctx,
                                                       int version);
+
+/* Removes mode bits; *new_mode, if not NULL, receives the resulting mask
+ * (pyOpenSSL's clear_mode return value). */
+TLSWIRE_API int tlswire_context_clear_mode(tlswire_context *ctx, long mode,
+                                           long *new_mode);
+
+/* TLS 1.3 cipher suites, a colon-separated list such as
+ * "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"
+ * (SSL_CTX_set_ciphersuites). TLSWIRE_E_SSL if libssl rejects the list. */
+TLSWIRE_API int tlswire_context_set_tls13_ciphersuites(tlswire_context *ctx,
+                                                       const char *suites);
+
+/*
+ * Ephemeral ECDH: restricts the key-exchange groups to one curve, given by
+ * name ("prime256v1" or "secp256r1", "secp384r1", "P-256", "X25519" ...;
+ * pyOpenSSL's set_tmp_ecdh(curve)). OpenSSL 3 does this with
+ * SSL_CTX_set1_groups, so the curve must be one TLS can negotiate.
+ * TLSWIRE_E_INVALID for a NULL name, TLSWIRE_E_SSL for an unknown curve or one
+ * TLS cannot use.
+ */
+TLSWIRE_API int tlswire_context_set_tmp_ecdh(tlswire_context *ctx,
+                                             const char *curve);
+
+/* The same with the curve's OpenSSL NID (NID_X9_62_prime256v1 ...). */
+TLSWIRE_API int tlswire_context_set_tmp_ecdh_nid(tlswire_context *ctx, int nid);
+
+/*
+ * Ephemeral Diffie-Hellman parameters for the DHE cipher suites, from a PEM
+ * file holding "DH PARAMETERS" (pyOpenSSL's load_tmp_dh). Uses OpenSSL 3's
+ * SSL_CTX_set0_tmp_dh_pkey. TLSWIRE_E_SSL for a missing file, bytes that are
+ * not DH parameters, or parameters libssl refuses (too small).
+ */
+TLSWIRE_API int tlswire_context_load_tmp_dh(tlswire_context *ctx,
+                                            const char *path);
+
+/* The memory twin of load_tmp_dh: PEM text or DER bytes (filetype). */
+TLSWIRE_API int tlswire_context_load_tmp_dh_mem(tlswire_context *ctx,
+                                                const void *buf, size_t len,
+                                                int filetype);
+
+/* DTLS-SRTP profiles to offer or accept, colon-separated, e.g.
+ * "SRTP_AES128_CM_SHA1_80:SRTP_AES128_CM_SHA1_32". TLSWIRE_E_SSL for an
+ * unknown profile. */
+TLSWIRE_API int tlswire_context_set_tlsext_use_srtp(tlswire_context *ctx,
+                                                    const char *profiles);
+
+/* --- sessions ---------------------------------------------------------- */
+
+/* The session ID context (pyOpenSSL's set_session_id: despite the name, the
+ * context servers need to resume sessions). The bytes are copied. At most
+ * 32 bytes (SSL_MAX_SID_CTX_LENGTH): longer gives TLSWIRE_E_SSL with
+ * "ssl session id context too long", as pyOpenSSL. buf may be NULL only
+ * with len 0. */
+TLSWIRE_API int tlswire_context_set_session_id(tlswire_context *ctx,
+                                               const void *buf, size_t len);
+
+/* Sets the session cache mode (TLSWIRE_SESS_CACHE_* bits). *previous, if not
+ * NULL, receives the mode that was in force before (pyOpenSSL's return
+ * value). TLSWIRE_E_INVALID for unknown bits. */
+TLSWIRE_API int tlswire_context_set_session_cache_mode(tlswire_context *ctx,
+                                                       long mode,
+                                                       long *previous);
+
+/* The session cache mode (>= 0), or TLSWIRE_E_INVALID for a NULL ctx. */
+TLSWIRE_API int
+tlswire_context_get_session_cache_mode(const tlswire_context *ctx);
+
+/* Session lifetime in seconds (default 300). *previous, if not NULL,
+ * receives the earlier timeout (pyOpenSSL's set_timeout returns it).
+ * TLSWIRE_E_INVALID for a negative timeout. */
+TLSWIRE_API int tlswire_context_set_timeout(tlswire_context *ctx, long timeout,
+                                            long *previous);
+
+/* The session lifetime in seconds, or TLSWIRE_E_INVALID for a NULL ctx. */
+TLSWIRE_API long tlswire_context_get_timeout(const tlswire_context *ctx);
+
+/* --- more trust and verification ------------------------------------- */
+
+/* Uses the platform's default CA locations (SSL_CTX_set_default_verify_paths:
+ * OpenSSL's OPENSSLDIR, or $SSL_CERT_FILE / $SSL_CERT_DIR). pyOpenSSL's
+ * fallback for its manylinux wheels does not apply to a system OpenSSL. */
+TLSWIRE_API int tlswire_context_set_default_verify_paths(tlswire_context *ctx);
+
+/* Maximum certificate chain depth accepted when verifying the peer.
+ * TLSWIRE_E_INVALID for a negative depth. */
+TLSWIRE_API int tlswire_context_set_verify_depth(tlswire_context *ctx,
+                                                 int depth);
+
+/* The verify depth, or TLSWIRE_E_INVALID for a NULL ctx. */
+TLSWIRE_API int tlswire_context_get_verify_depth(const tlswire_context *ctx);
+
+/* The context's trust store, borrowed (no reference taken; valid while the
+ * context lives), NULL for a NULL ctx. It stays mutable after the context is
+ * frozen, as in pyOpenSSL (tests add anchors through it). */
+TLSWIRE_API X509_STORE *
+tlswire_context_get_cert_store(const tlswire_context *ctx);
+
+/* Appends a certificate to the chain sent to the peer
+ * (SSL_CTX_add_extra_chain_cert). cert is copied; the caller keeps it. */
+TLSWIRE_API int tlswire_context_add_extra_chain_cert(tlswire_context *ctx,
+                                                     X509 *cert);
+
+/* --- client CA names (sent in the server's CertificateRequest) --------- */
+
+/* Replaces the CA-name list with the subjects of the certificates in a PEM
+ * file (SSL_load_client_CA_file). TLSWIRE_E_SSL if the file is missing or
+ * holds no certificate. */
+TLSWIRE_API int tlswire_context_load_client_ca(tlswire_context *ctx,
+                                               const char *cafile);
+
+/* The memory twin of load_client_ca: PEM text with one or more certificates
+ * or one DER certificate (filetype). Duplicate names are kept once. */
+TLSWIRE_API int tlswire_context_load_client_ca_mem(tlswire_context *ctx,
+                                                   const void *buf, size_t len,
+                                                   int filetype);
+
+/* Replaces the CA-name list with n names; each name is copied (the caller
+ * keeps its own). n == 0 sets an empty list. TLSWIRE_E_INVALID if names is
+ * NULL with n > 0 or holds a NULL entry. */
+TLSWIRE_API int tlswire_context_set_client_ca_list(tlswire_context *ctx,
+                                                   X509_NAME *const *names,
+                                                   size_t n);
+
+/* Appends the subject name of cert to the CA-name list (copied). */
+TLSWIRE_API int tlswire_context_add_client_ca(tlswire_context *ctx, X509 *cert);
+
+/* --- ALPN (client side) ------------------------------------------------ */
+
+/* The protocols the client offers, most preferred first, e.g.
+ * {"h2", "http/1.1"}: each a NUL-terminated name of 1 to 255 bytes. Copied.
+ * TLSWIRE_E_INVALID for an empty list (pyOpenSSL: "at least one protocol
+ * must be specified"), a NULL, empty or over-long name. */
+TLSWIRE_API int tlswire_context_set_alpn_protos(tlswire_context *ctx,
+                                                const char *const *protos,
+                                                size_t n);
+
+/* The same from the wire format (each name preceded by its length byte, as
+ * in the TLS extension), for names that hold NUL bytes. Copied.
+ * TLSWIRE_E_INVALID for an empty or malformed buffer. */
+TLSWIRE_API int tlswire_context_set_alpn_protos_wire(tlswire_context *ctx,
+                                                     const unsigned char *wire,
+                                                     size_t len);
+
+/* --- application data ---------------------------------------------------- */
+
+/* A pointer slot for the application; tlswire never looks at it. */
+TLSWIRE_API int tlswire_context_set_app_data(tlswire_context *ctx, void *data);
+/* The pointer set last, or NULL. Allowed on a frozen context. */
+TLSWIRE_API void *tlswire_context_get_app_data(const tlswire_context *ctx);
+
+/* --- callbacks ------------------------------------------------------------
+ *
+ * Every callback setter takes a C function pointer and a void *arg handed
+ * back on every call. Passing NULL clears the callback (libssl's default
+ * behaviour returns); a setter may replace or clear a callback any time
+ * before the context is frozen. Callbacks get the tlswire_conn * of the
+ * connection concerned, never the raw SSL * (tlswire_conn_get_ssl() is the
+ * escape hatch); a handshake callback may not free that connection.
+ *
+ * Deferred failures (pyOpenSSL's deferred exceptions): when a handshake
+ * callback reports failure, the call that triggered it (usually
+ * tlswire_conn_do_handshake) returns TLSWIRE_E_CALLBACK, and the connection's
+ * error record holds the callback's own value
+ * (tlswire_error_callback_value(tlswire_conn_last_error(conn))). This takes
+ * precedence over what libssl reports for the failed handshake. The info and
+ * keylog callbacks cannot fail.
+ */
+
+/*
+ * Passphrase callback for encrypted PEM keys loaded later
+ * (use_privatekey_file, use_privatekey_mem, the chain loaders). Called once
+ * per key with maxlen, the size of OpenSSL's buffer, and rwflag (0 when
+ * reading). Return 0 and set *pass / *pass_len: tlswire copies the bytes,
+ * truncated to maxlen, so *pass must still be valid when the callback returns
+ * (a static string, or memory owned through arg). A wrong or empty passphrase
+ * makes the loader return TLSWIRE_E_SSL. A non-zero return is a failure: the
+ * loader returns TLSWIRE_E_CALLBACK with that value in the context's error
+ * record. Without a callback, encrypted keys fail (tlswire never prompts).
+ */
+typedef int (*tlswire_passwd_cb)(size_t maxlen, int rwflag, const void **pass,
+                                 size_t *pass_len, void *arg);
+TLSWIRE_API int tlswire_context_set_passwd_cb(tlswire_context *ctx,
+                                              tlswire_passwd_cb cb, void *arg);
+
+/* State and alert trace for every connection of the context: where is a
+ * mask of TLSWIRE_SSL_CB_* / TLSWIRE_SSL_ST_* bits, ret as in libssl's info
+ * callback (the alert for TLSWIRE_SSL_CB_ALERT). Cannot fail. */
+typedef void (*tlswire_info_cb)(tlswire_conn *conn, int where, int ret,
+                                void *arg);
+TLSWIRE_API int tlswire_context_set_info_callback(tlswire_context *ctx,
+                                                  tlswire_info_cb cb,
+                                                  void *arg);
+
+/* Key-log callback: line is one NSS key-log line without a newline
+ * ("CLIENT_RANDOM ...", "SERVER_HANDSHAKE_TRAFFIC_SECRET ..."), valid during
+ * the call. Cannot fail. Handle the secrets with care. */
+typedef void (*tlswire_keylog_cb)(tlswire_conn *conn, const char *line,
+                                  void *arg);
+TLSWIRE_API int tlswire_context_set_keylog_callback(tlswire_context *ctx,
+                                                    tlswire_keylog_cb cb,
+                                                    void *arg);
+
+/* SNI callback on the server, called when a ClientHello arrives (the name,
+ * if any, is SSL_get_servername(tlswire_conn_get_ssl(conn),
+ * TLSEXT_NAMETYPE_host_name)). Return 0 to go on. A non-zero return sends a
+ * fatal alert and fails the handshake: the server's call returns
+ * TLSWIRE_E_CALLBACK with the value (pyOpenSSL 26, CVE-2026-27448). */
+typedef int (*tlswire_servername_cb)(tlswire_conn *conn, void *arg);
+TLSWIRE_API int tlswire_context_set_tlsext_servername_callback(
+    tlswire_context *ctx, tlswire_servername_cb cb, void *arg);
+
+/* One ALPN protocol name: len bytes at data (not NUL-terminated). */
+typedef struct tlswire_alpn_proto {
+  const unsigned char *data;
+  size_t len;
+} tlswire_alpn_proto;
+
+/*
+ * ALPN select callback on the server. offered holds the n_offered protocols
+ * of the ClientHello in the client's order (valid during the call). Return:
+ * - 0 with *selected set: that protocol is chosen (it is not checked against
+ *   the offer; point it into offered or at memory that outlives the
+ *   handshake call). An empty selection (len 0) fails the handshake with
+ *   TLSWIRE_E_SSL ("no application protocol"), as pyOpenSSL's b"".
+ * - TLSWIRE_NO_OVERLAPPING_PROTOCOLS: the handshake goes on without ALPN.
+ * - anything else: failure; a fatal alert is sent and the server's call
+ *   returns TLSWIRE_E_CALLBACK with the value.
+ */
+typedef int (*tlswire_alpn_select_cb)(tlswire_conn *conn,
+                                      const tlswire_alpn_proto *offered,
+                                      size_t n_offered,
+                                      tlswire_alpn_proto *selected, void *arg);
+TLSWIRE_API int
+tlswire_context_set_alpn_select_callback(tlswire_context *ctx,
+                                         tlswire_alpn_select_cb cb, void *arg);
+
+/*
+ * OCSP stapling. The server and client callbacks share ONE slot, as in
+ * libssl and pyOpenSSL: setting either replaces the other. Neither is called
+ * unless the client asked for a status (request_ocsp; today
+ * SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp)).
+ *
+ * Server: return 0 with *resp / *resp_len set to the DER OCSP response to
+ * staple (tlswire copies it when the callback returns, so it must outlive
+ * the call: static, or owned through arg); *resp_len 0 staples nothing. A
+ * non-zero return sends a fatal alert; the server's call returns
+ * TLSWIRE_E_CALLBACK with the value.
+ */
+typedef int (*tlswire_ocsp_server_cb)(tlswire_conn *conn,
+                                      const unsigned char **resp,
+                                      size_t *resp_len, void *arg);
+TLSWIRE_API int
+tlswire_context_set_ocsp_server_callback(tlswire_context *ctx,
+                                         tlswire_ocsp_server_cb cb, void *arg);
+
+/* Client: resp / resp_len is the stapled response (NULL / 0 when the server
+ * stapled nothing), valid during the call. Return > 0 to accept, 0 to reject
+ * (the handshake fails with TLSWIRE_E_SSL), < 0 for a failure (the client's
+ * call returns TLSWIRE_E_CALLBACK with the value). */
+typedef int (*tlswire_ocsp_client_cb)(tlswire_conn *conn,
+                                      const unsigned char *resp,
+                                      size_t resp_len, void *arg);
+TLSWIRE_API int
+tlswire_context_set_ocsp_client_callback(tlswire_context *ctx,
+                                         tlswire_ocsp_client_cb cb, void *arg);
+
+/* Longest DTLS cookie (DTLS1_COOKIE_LENGTH). */
+#define TLSWIRE_COOKIE_MAX_LENGTH 255
+
+/*
+ * DTLS cookie generation (HelloVerifyRequest, with TLSWIRE_OP_COOKIE_EXCHANGE
+ * or DTLSv1_listen). Return 0 with *cookie / *cookie_len set: tlswire copies
+ * the bytes when the callback returns. A cookie longer than
+ * TLSWIRE_COOKIE_MAX_LENGTH is refused (pyOpenSSL 26, CVE-2026-27459): the
+ * call fails with TLSWIRE_E_INVALID. A non-zero return is a failure
+ * (TLSWIRE_E_CALLBACK with the value).
+ */
+typedef int (*tlswire_cookie_generate_cb)(tlswire_conn *conn,
+                                          const unsigned char **cookie,
+                                          size_t *cookie_len, void *arg);
+TLSWIRE_API int tlswire_context_set_cookie_generate_callback(
+    tlswire_context *ctx, tlswire_cookie_generate_cb cb, void *arg);
+
+/* DTLS cookie check: return > 0 if the cookie is valid, 0 if not (the
+ * client is sent a new HelloVerifyRequest or dropped), < 0 for a failure
+ * (TLSWIRE_E_CALLBACK with the value). cookie is valid during the call. */
+typedef int (*tlswire_cookie_verify_cb)(tlswire_conn *conn,
+                                        const unsigned char *cookie,
+                                        size_t cookie_len, void *arg);
+TLSWIRE_API int tlswire_context_set_cookie_verify_callback(
+    tlswire_context *ctx, tlswire_cookie_verify_cb cb, void *arg);
 
 #ifdef __cplusplus
 }

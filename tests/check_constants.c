@@ -1,0 +1,450 @@
+/*
+ * check_constants.c - every TLSWIRE_* constant against libssl's own macro
+ * and the value pyOpenSSL exports (TestConstants, TestInfoConstants,
+ * TestVersion, X509VerificationCodes), plus the version functions.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include <tlswire/tlswire.h>
+
+#include "testmain.h"
+
+struct const_row {
+  const char *name;
+  long long tlswire, libssl, pyopenssl;
+  int check_pyopenssl; /* 0: a build-time value (OPENSSL_VERSION_NUMBER) */
+};
+
+static const struct const_row consts[] = {
+    {"TLSWIRE_SSL3_VERSION", (long long)TLSWIRE_SSL3_VERSION,
+     (long long)(SSL3_VERSION), 0x300LL, 1},
+    {"TLSWIRE_TLS1_VERSION", (long long)TLSWIRE_TLS1_VERSION,
+     (long long)(TLS1_VERSION), 0x301LL, 1},
+    {"TLSWIRE_TLS1_1_VERSION", (long long)TLSWIRE_TLS1_1_VERSION,
+     (long long)(TLS1_1_VERSION), 0x302LL, 1},
+    {"TLSWIRE_TLS1_2_VERSION", (long long)TLSWIRE_TLS1_2_VERSION,
+     (long long)(TLS1_2_VERSION), 0x303LL, 1},
+    {"TLSWIRE_TLS1_3_VERSION", (long long)TLSWIRE_TLS1_3_VERSION,
+     (long long)(TLS1_3_VERSION), 0x304LL, 1},
+    {"TLSWIRE_VERIFY_NONE", (long long)TLSWIRE_VERIFY_NONE,
+     (long long)(SSL_VERIFY_NONE), 0x0LL, 1},
+    {"TLSWIRE_VERIFY_PEER", (long long)TLSWIRE_VERIFY_PEER,
+     (long long)(SSL_VERIFY_PEER), 0x1LL, 1},
+    {"TLSWIRE_VERIFY_FAIL_IF_NO_PEER_CERT",
+     (long long)TLSWIRE_VERIFY_FAIL_IF_NO_PEER_CERT,
+     (long long)(SSL_VERIFY_FAIL_IF_NO_PEER_CERT), 0x2LL, 1},
+    {"TLSWIRE_VERIFY_CLIENT_ONCE", (long long)TLSWIRE_VERIFY_CLIENT_ONCE,
+     (long long)(SSL_VERIFY_CLIENT_ONCE), 0x4LL, 1},
+    {"TLSWIRE_FILETYPE_PEM", (long long)TLSWIRE_FILETYPE_PEM,
+     (long long)(SSL_FILETYPE_PEM), 0x1LL, 1},
+    {"TLSWIRE_FILETYPE_ASN1", (long long)TLSWIRE_FILETYPE_ASN1,
+     (long long)(SSL_FILETYPE_ASN1), 0x2LL, 1},
+    {"TLSWIRE_OP_ALL", (long long)TLSWIRE_OP_ALL, (long long)(SSL_OP_ALL),
+     0x80000850LL, 1},
+    {"TLSWIRE_OP_NO_SSLv2", (long long)TLSWIRE_OP_NO_SSLv2,
+     (long long)(SSL_OP_NO_SSLv2), 0x0LL, 1},
+    {"TLSWIRE_OP_NO_SSLv3", (long long)TLSWIRE_OP_NO_SSLv3,
+     (long long)(SSL_OP_NO_SSLv3), 0x2000000LL, 1},
+    {"TLSWIRE_OP_NO_TLSv1", (long long)TLSWIRE_OP_NO_TLSv1,
+     (long long)(SSL_OP_NO_TLSv1), 0x4000000LL, 1},
+    {"TLSWIRE_OP_NO_TLSv1_1", (long long)TLSWIRE_OP_NO_TLSv1_1,
+     (long long)(SSL_OP_NO_TLSv1_1), 0x10000000LL, 1},
+    {"TLSWIRE_OP_NO_TLSv1_2", (long long)TLSWIRE_OP_NO_TLSv1_2,
+     (long long)(SSL_OP_NO_TLSv1_2), 0x8000000LL, 1},
+    {"TLSWIRE_OP_NO_TLSv1_3", (long long)TLSWIRE_OP_NO_TLSv1_3,
+     (long long)(SSL_OP_NO_TLSv1_3), 0x20000000LL, 1},
+    {"TLSWIRE_OP_NO_COMPRESSION", (long long)TLSWIRE_OP_NO_COMPRESSION,
+     (long long)(SSL_OP_NO_COMPRESSION), 0x20000LL, 1},
+    {"TLSWIRE_OP_NO_QUERY_MTU", (long long)TLSWIRE_OP_NO_QUERY_MTU,
+     (long long)(SSL_OP_NO_QUERY_MTU), 0x1000LL, 1},
+    {"TLSWIRE_OP_COOKIE_EXCHANGE", (long long)TLSWIRE_OP_COOKIE_EXCHANGE,
+     (long long)(SSL_OP_COOKIE_EXCHANGE), 0x2000LL, 1},
+    {"TLSWIRE_OP_NO_TICKET", (long long)TLSWIRE_OP_NO_TICKET,
+     (long long)(SSL_OP_NO_TICKET), 0x4000LL, 1},
+    {"TLSWIRE_OP_NO_RENEGOTIATION", (long long)TLSWIRE_OP_NO_RENEGOTIATION,
+     (long long)(SSL_OP_NO_RENEGOTIATION), 0x40000000LL, 1},
+    {"TLSWIRE_OP_IGNORE_UNEXPECTED_EOF",
+     (long long)TLSWIRE_OP_IGNORE_UNEXPECTED_EOF,
+     (long long)(SSL_OP_IGNORE_UNEXPECTED_EOF), 0x80LL, 1},
+    {"TLSWIRE_OP_LEGACY_SERVER_CONNECT",
+     (long long)TLSWIRE_OP_LEGACY_SERVER_CONNECT,
+     (long long)(SSL_OP_LEGACY_SERVER_CONNECT), 0x4LL, 1},
+    {"TLSWIRE_OP_CIPHER_SERVER_PREFERENCE",
+     (long long)TLSWIRE_OP_CIPHER_SERVER_PREFERENCE,
+     (long long)(SSL_OP_CIPHER_SERVER_PREFERENCE), 0x400000LL, 1},
+    {"TLSWIRE_OP_TLS_ROLLBACK_BUG", (long long)TLSWIRE_OP_TLS_ROLLBACK_BUG,
+     (long long)(SSL_OP_TLS_ROLLBACK_BUG), 0x800000LL, 1},
+    {"TLSWIRE_OP_DONT_INSERT_EMPTY_FRAGMENTS",
+     (long long)TLSWIRE_OP_DONT_INSERT_EMPTY_FRAGMENTS,
+     (long long)(SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS), 0x800LL, 1},
+    {"TLSWIRE_OP_SINGLE_DH_USE", (long long)TLSWIRE_OP_SINGLE_DH_USE,
+     (long long)(SSL_OP_SINGLE_DH_USE), 0x0LL, 1},
+    {"TLSWIRE_OP_SINGLE_ECDH_USE", (long long)TLSWIRE_OP_SINGLE_ECDH_USE,
+     (long long)(SSL_OP_SINGLE_ECDH_USE), 0x0LL, 1},
+    {"TLSWIRE_OP_EPHEMERAL_RSA", (long long)TLSWIRE_OP_EPHEMERAL_RSA,
+     (long long)(SSL_OP_EPHEMERAL_RSA), 0x0LL, 1},
+    {"TLSWIRE_OP_MICROSOFT_SESS_ID_BUG",
+     (long long)TLSWIRE_OP_MICROSOFT_SESS_ID_BUG,
+     (long long)(SSL_OP_MICROSOFT_SESS_ID_BUG), 0x0LL, 1},
+    {"TLSWIRE_OP_NETSCAPE_CHALLENGE_BUG",
+     (long long)TLSWIRE_OP_NETSCAPE_CHALLENGE_BUG,
+     (long long)(SSL_OP_NETSCAPE_CHALLENGE_BUG), 0x0LL, 1},
+    {"TLSWIRE_OP_NETSCAPE_REUSE_CIPHER_CHANGE_BUG",
+     (long long)TLSWIRE_OP_NETSCAPE_REUSE_CIPHER_CHANGE_BUG,
+     (long long)(SSL_OP_NETSCAPE_REUSE_CIPHER_CHANGE_BUG), 0x0LL, 1},
+    {"TLSWIRE_OP_SSLREF2_REUSE_CERT_TYPE_BUG",
+     (long long)TLSWIRE_OP_SSLREF2_REUSE_CERT_TYPE_BUG,
+     (long long)(SSL_OP_SSLREF2_REUSE_CERT_TYPE_BUG), 0x0LL, 1},
+    {"TLSWIRE_OP_MICROSOFT_BIG_SSLV3_BUFFER",
+     (long long)TLSWIRE_OP_MICROSOFT_BIG_SSLV3_BUFFER,
+     (long long)(SSL_OP_MICROSOFT_BIG_SSLV3_BUFFER), 0x0LL, 1},
+    {"TLSWIRE_OP_MSIE_SSLV2_RSA_PADDING",
+     (long long)TLSWIRE_OP_MSIE_SSLV2_RSA_PADDING,
+     (long long)(SSL_OP_MSIE_SSLV2_RSA_PADDING), 0x0LL, 1},
+    {"TLSWIRE_OP_SSLEAY_080_CLIENT_DH_BUG",
+     (long long)TLSWIRE_OP_SSLEAY_080_CLIENT_DH_BUG,
+     (long long)(SSL_OP_SSLEAY_080_CLIENT_DH_BUG), 0x0LL, 1},
+    {"TLSWIRE_OP_TLS_D5_BUG", (long long)TLSWIRE_OP_TLS_D5_BUG,
+     (long long)(SSL_OP_TLS_D5_BUG), 0x0LL, 1},
+    {"TLSWIRE_OP_TLS_BLOCK_PADDING_BUG",
+     (long long)TLSWIRE_OP_TLS_BLOCK_PADDING_BUG,
+     (long long)(SSL_OP_TLS_BLOCK_PADDING_BUG), 0x0LL, 1},
+    {"TLSWIRE_OP_PKCS1_CHECK_1", (long long)TLSWIRE_OP_PKCS1_CHECK_1,
+     (long long)(SSL_OP_PKCS1_CHECK_1), 0x0LL, 1},
+    {"TLSWIRE_OP_PKCS1_CHECK_2", (long long)TLSWIRE_OP_PKCS1_CHECK_2,
+     (long long)(SSL_OP_PKCS1_CHECK_2), 0x0LL, 1},
+    {"TLSWIRE_OP_NETSCAPE_CA_DN_BUG", (long long)TLSWIRE_OP_NETSCAPE_CA_DN_BUG,
+     (long long)(SSL_OP_NETSCAPE_CA_DN_BUG), 0x0LL, 1},
+    {"TLSWIRE_OP_NETSCAPE_DEMO_CIPHER_CHANGE_BUG",
+     (long long)TLSWIRE_OP_NETSCAPE_DEMO_CIPHER_CHANGE_BUG,
+     (long long)(SSL_OP_NETSCAPE_DEMO_CIPHER_CHANGE_BUG), 0x0LL, 1},
+    {"TLSWIRE_MODE_RELEASE_BUFFERS", (long long)TLSWIRE_MODE_RELEASE_BUFFERS,
+     (long long)(SSL_MODE_RELEASE_BUFFERS), 0x10LL, 1},
+    {"TLSWIRE_MODE_ENABLE_PARTIAL_WRITE",
+     (long long)TLSWIRE_MODE_ENABLE_PARTIAL_WRITE,
+     (long long)(SSL_MODE_ENABLE_PARTIAL_WRITE), 0x1LL, 1},
+    {"TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER",
+     (long long)TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+     (long long)(SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER), 0x2LL, 1},
+    {"TLSWIRE_MODE_AUTO_RETRY", (long long)TLSWIRE_MODE_AUTO_RETRY,
+     (long long)(SSL_MODE_AUTO_RETRY), 0x4LL, 1},
+    {"TLSWIRE_SESS_CACHE_OFF", (long long)TLSWIRE_SESS_CACHE_OFF,
+     (long long)(SSL_SESS_CACHE_OFF), 0x0LL, 1},
+    {"TLSWIRE_SESS_CACHE_CLIENT", (long long)TLSWIRE_SESS_CACHE_CLIENT,
+     (long long)(SSL_SESS_CACHE_CLIENT), 0x1LL, 1},
+    {"TLSWIRE_SESS_CACHE_SERVER", (long long)TLSWIRE_SESS_CACHE_SERVER,
+     (long long)(SSL_SESS_CACHE_SERVER), 0x2LL, 1},
+    {"TLSWIRE_SESS_CACHE_BOTH", (long long)TLSWIRE_SESS_CACHE_BOTH,
+     (long long)(SSL_SESS_CACHE_BOTH), 0x3LL, 1},
+    {"TLSWIRE_SESS_CACHE_NO_AUTO_CLEAR",
+     (long long)TLSWIRE_SESS_CACHE_NO_AUTO_CLEAR,
+     (long long)(SSL_SESS_CACHE_NO_AUTO_CLEAR), 0x80LL, 1},
+    {"TLSWIRE_SESS_CACHE_NO_INTERNAL_LOOKUP",
+     (long long)TLSWIRE_SESS_CACHE_NO_INTERNAL_LOOKUP,
+     (long long)(SSL_SESS_CACHE_NO_INTERNAL_LOOKUP), 0x100LL, 1},
+    {"TLSWIRE_SESS_CACHE_NO_INTERNAL_STORE",
+     (long long)TLSWIRE_SESS_CACHE_NO_INTERNAL_STORE,
+     (long long)(SSL_SESS_CACHE_NO_INTERNAL_STORE), 0x200LL, 1},
+    {"TLSWIRE_SESS_CACHE_NO_INTERNAL",
+     (long long)TLSWIRE_SESS_CACHE_NO_INTERNAL,
+     (long long)(SSL_SESS_CACHE_NO_INTERNAL), 0x300LL, 1},
+    {"TLSWIRE_SENT_SHUTDOWN", (long long)TLSWIRE_SENT_SHUTDOWN,
+     (long long)(SSL_SENT_SHUTDOWN), 0x1LL, 1},
+    {"TLSWIRE_RECEIVED_SHUTDOWN", (long long)TLSWIRE_RECEIVED_SHUTDOWN,
+     (long long)(SSL_RECEIVED_SHUTDOWN), 0x2LL, 1},
+    {"TLSWIRE_SSL_ST_CONNECT", (long long)TLSWIRE_SSL_ST_CONNECT,
+     (long long)(SSL_ST_CONNECT), 0x1000LL, 1},
+    {"TLSWIRE_SSL_ST_ACCEPT", (long long)TLSWIRE_SSL_ST_ACCEPT,
+     (long long)(SSL_ST_ACCEPT), 0x2000LL, 1},
+    {"TLSWIRE_SSL_ST_MASK", (long long)TLSWIRE_SSL_ST_MASK,
+     (long long)(SSL_ST_MASK), 0xfffLL, 1},
+    {"TLSWIRE_SSL_CB_LOOP", (long long)TLSWIRE_SSL_CB_LOOP,
+     (long long)(SSL_CB_LOOP), 0x1LL, 1},
+    {"TLSWIRE_SSL_CB_EXIT", (long long)TLSWIRE_SSL_CB_EXIT,
+     (long long)(SSL_CB_EXIT), 0x2LL, 1},
+    {"TLSWIRE_SSL_CB_READ", (long long)TLSWIRE_SSL_CB_READ,
+     (long long)(SSL_CB_READ), 0x4LL, 1},
+    {"TLSWIRE_SSL_CB_WRITE", (long long)TLSWIRE_SSL_CB_WRITE,
+     (long long)(SSL_CB_WRITE), 0x8LL, 1},
+    {"TLSWIRE_SSL_CB_ALERT", (long long)TLSWIRE_SSL_CB_ALERT,
+     (long long)(SSL_CB_ALERT), 0x4000LL, 1},
+    {"TLSWIRE_SSL_CB_READ_ALERT", (long long)TLSWIRE_SSL_CB_READ_ALERT,
+     (long long)(SSL_CB_READ_ALERT), 0x4004LL, 1},
+    {"TLSWIRE_SSL_CB_WRITE_ALERT", (long long)TLSWIRE_SSL_CB_WRITE_ALERT,
+     (long long)(SSL_CB_WRITE_ALERT), 0x4008LL, 1},
+    {"TLSWIRE_SSL_CB_ACCEPT_LOOP", (long long)TLSWIRE_SSL_CB_ACCEPT_LOOP,
+     (long long)(SSL_CB_ACCEPT_LOOP), 0x2001LL, 1},
+    {"TLSWIRE_SSL_CB_ACCEPT_EXIT", (long long)TLSWIRE_SSL_CB_ACCEPT_EXIT,
+     (long long)(SSL_CB_ACCEPT_EXIT), 0x2002LL, 1},
+    {"TLSWIRE_SSL_CB_CONNECT_LOOP", (long long)TLSWIRE_SSL_CB_CONNECT_LOOP,
+     (long long)(SSL_CB_CONNECT_LOOP), 0x1001LL, 1},
+    {"TLSWIRE_SSL_CB_CONNECT_EXIT", (long long)TLSWIRE_SSL_CB_CONNECT_EXIT,
+     (long long)(SSL_CB_CONNECT_EXIT), 0x1002LL, 1},
+    {"TLSWIRE_SSL_CB_HANDSHAKE_START",
+     (long long)TLSWIRE_SSL_CB_HANDSHAKE_START,
+     (long long)(SSL_CB_HANDSHAKE_START), 0x10LL, 1},
+    {"TLSWIRE_SSL_CB_HANDSHAKE_DONE", (long long)TLSWIRE_SSL_CB_HANDSHAKE_DONE,
+     (long long)(SSL_CB_HANDSHAKE_DONE), 0x20LL, 1},
+    {"TLSWIRE_OPENSSL_VERSION", (long long)TLSWIRE_OPENSSL_VERSION,
+     (long long)(OPENSSL_VERSION), 0x0LL, 1},
+    {"TLSWIRE_SSLEAY_VERSION", (long long)TLSWIRE_SSLEAY_VERSION,
+     (long long)(OPENSSL_VERSION), 0x0LL, 1},
+    {"TLSWIRE_OPENSSL_CFLAGS", (long long)TLSWIRE_OPENSSL_CFLAGS,
+     (long long)(OPENSSL_CFLAGS), 0x1LL, 1},
+    {"TLSWIRE_SSLEAY_CFLAGS", (long long)TLSWIRE_SSLEAY_CFLAGS,
+     (long long)(OPENSSL_CFLAGS), 0x1LL, 1},
+    {"TLSWIRE_OPENSSL_BUILT_ON", (long long)TLSWIRE_OPENSSL_BUILT_ON,
+     (long long)(OPENSSL_BUILT_ON), 0x2LL, 1},
+    {"TLSWIRE_SSLEAY_BUILT_ON", (long long)TLSWIRE_SSLEAY_BUILT_ON,
+     (long long)(OPENSSL_BUILT_ON), 0x2LL, 1},
+    {"TLSWIRE_OPENSSL_PLATFORM", (long long)TLSWIRE_OPENSSL_PLATFORM,
+     (long long)(OPENSSL_PLATFORM), 0x3LL, 1},
+    {"TLSWIRE_SSLEAY_PLATFORM", (long long)TLSWIRE_SSLEAY_PLATFORM,
+     (long long)(OPENSSL_PLATFORM), 0x3LL, 1},
+    {"TLSWIRE_OPENSSL_DIR", (long long)TLSWIRE_OPENSSL_DIR,
+     (long long)(OPENSSL_DIR), 0x4LL, 1},
+    {"TLSWIRE_SSLEAY_DIR", (long long)TLSWIRE_SSLEAY_DIR,
+     (long long)(OPENSSL_DIR), 0x4LL, 1},
+    {"TLSWIRE_OPENSSL_VERSION_NUMBER",
+     (long long)TLSWIRE_OPENSSL_VERSION_NUMBER,
+     (long long)(OPENSSL_VERSION_NUMBER), -1LL, 0},
+};
+#define N_CONSTS (sizeof consts / sizeof consts[0])
+
+START_TEST(constant_matches_libssl_and_pyopenssl) {
+  const struct const_row *c = &consts[_i];
+  ck_assert_msg(c->tlswire == c->libssl, "%s: %lld != libssl %lld", c->name,
+                c->tlswire, c->libssl);
+  if (c->check_pyopenssl)
+    ck_assert_msg(c->tlswire == c->pyopenssl, "%s: %lld != pyOpenSSL %lld",
+                  c->name, c->tlswire, c->pyopenssl);
+}
+END_TEST
+
+struct verify_row {
+  long long tlswire, libssl, pyopenssl;
+  const char *name;
+};
+
+/* pyOpenSSL 26.4's X509VerificationCodes, with OpenSSL 3.0's values. */
+static const struct verify_row verify_codes[] = {
+    {(long long)TLSWIRE_X509_V_OK, X509_V_OK, 0, "OK"},
+    {(long long)TLSWIRE_X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+     X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, 2, "ERR_UNABLE_TO_GET_ISSUER_CERT"},
+    {(long long)TLSWIRE_X509_V_ERR_UNABLE_TO_GET_CRL,
+     X509_V_ERR_UNABLE_TO_GET_CRL, 3, "ERR_UNABLE_TO_GET_CRL"},
+    {(long long)TLSWIRE_X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE,
+     X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE, 4,
+     "ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE"},
+    {(long long)TLSWIRE_X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE,
+     X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE, 5,
+     "ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE"},
+    {(long long)TLSWIRE_X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY,
+     X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY, 6,
+     "ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY"},
+    {(long long)TLSWIRE_X509_V_ERR_CERT_SIGNATURE_FAILURE,
+     X509_V_ERR_CERT_SIGNATURE_FAILURE, 7, "ERR_CERT_SIGNATURE_FAILURE"},
+    {(long long)TLSWIRE_X509_V_ERR_CRL_SIGNATURE_FAILURE,
+     X509_V_ERR_CRL_SIGNATURE_FAILURE, 8, "ERR_CRL_SIGNATURE_FAILURE"},
+    {(long long)TLSWIRE_X509_V_ERR_CERT_NOT_YET_VALID,
+     X509_V_ERR_CERT_NOT_YET_VALID, 9, "ERR_CERT_NOT_YET_VALID"},
+    {(long long)TLSWIRE_X509_V_ERR_CERT_HAS_EXPIRED,
+     X509_V_ERR_CERT_HAS_EXPIRED, 10, "ERR_CERT_HAS_EXPIRED"},
+    {(long long)TLSWIRE_X509_V_ERR_CRL_NOT_YET_VALID,
+     X509_V_ERR_CRL_NOT_YET_VALID, 11, "ERR_CRL_NOT_YET_VALID"},
+    {(long long)TLSWIRE_X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_CRL_HAS_EXPIRED,
+     12, "ERR_CRL_HAS_EXPIRED"},
+    {(long long)TLSWIRE_X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD,
+     X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD, 13,
+     "ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD"},
+    {(long long)TLSWIRE_X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD,
+     X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD, 14,
+     "ERR_ERROR_IN_CERT_NOT_AFTER_FIELD"},
+    {(long long)TLSWIRE_X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD,
+     X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD, 15,
+     "ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD"},
+    {(long long)TLSWIRE_X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD,
+     X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD, 16,
+     "ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD"},
+    {(long long)TLSWIRE_X509_V_ERR_OUT_OF_MEM, X509_V_ERR_OUT_OF_MEM, 17,
+     "ERR_OUT_OF_MEM"},
+    {(long long)TLSWIRE_X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+     X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, 18,
+     "ERR_DEPTH_ZERO_SELF_SIGNED_CERT"},
+    {(long long)TLSWIRE_X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+     X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, 19, "ERR_SELF_SIGNED_CERT_IN_CHAIN"},
+    {(long long)TLSWIRE_X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+     X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 20,
+     "ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY"},
+    {(long long)TLSWIRE_X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+     X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, 21,
+     "ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE"},
+    {(long long)TLSWIRE_X509_V_ERR_CERT_CHAIN_TOO_LONG,
+     X509_V_ERR_CERT_CHAIN_TOO_LONG, 22, "ERR_CERT_CHAIN_TOO_LONG"},
+    {(long long)TLSWIRE_X509_V_ERR_CERT_REVOKED, X509_V_ERR_CERT_REVOKED, 23,
+     "ERR_CERT_REVOKED"},
+    {(long long)TLSWIRE_X509_V_ERR_INVALID_CA, X509_V_ERR_INVALID_CA, 79,
+     "ERR_INVALID_CA"},
+    {(long long)TLSWIRE_X509_V_ERR_PATH_LENGTH_EXCEEDED,
+     X509_V_ERR_PATH_LENGTH_EXCEEDED, 25, "ERR_PATH_LENGTH_EXCEEDED"},
+    {(long long)TLSWIRE_X509_V_ERR_INVALID_PURPOSE, X509_V_ERR_INVALID_PURPOSE,
+     26, "ERR_INVALID_PURPOSE"},
+    {(long long)TLSWIRE_X509_V_ERR_CERT_UNTRUSTED, X509_V_ERR_CERT_UNTRUSTED,
+     27, "ERR_CERT_UNTRUSTED"},
+    {(long long)TLSWIRE_X509_V_ERR_CERT_REJECTED, X509_V_ERR_CERT_REJECTED, 28,
+     "ERR_CERT_REJECTED"},
+    {(long long)TLSWIRE_X509_V_ERR_SUBJECT_ISSUER_MISMATCH,
+     X509_V_ERR_SUBJECT_ISSUER_MISMATCH, 29, "ERR_SUBJECT_ISSUER_MISMATCH"},
+    {(long long)TLSWIRE_X509_V_ERR_AKID_SKID_MISMATCH,
+     X509_V_ERR_AKID_SKID_MISMATCH, 30, "ERR_AKID_SKID_MISMATCH"},
+    {(long long)TLSWIRE_X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH,
+     X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH, 31,
+     "ERR_AKID_ISSUER_SERIAL_MISMATCH"},
+    {(long long)TLSWIRE_X509_V_ERR_KEYUSAGE_NO_CERTSIGN,
+     X509_V_ERR_KEYUSAGE_NO_CERTSIGN, 32, "ERR_KEYUSAGE_NO_CERTSIGN"},
+    {(long long)TLSWIRE_X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER,
+     X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER, 33, "ERR_UNABLE_TO_GET_CRL_ISSUER"},
+    {(long long)TLSWIRE_X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION,
+     X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION, 34,
+     "ERR_UNHANDLED_CRITICAL_EXTENSION"},
+    {(long long)TLSWIRE_X509_V_ERR_KEYUSAGE_NO_CRL_SIGN,
+     X509_V_ERR_KEYUSAGE_NO_CRL_SIGN, 35, "ERR_KEYUSAGE_NO_CRL_SIGN"},
+    {(long long)TLSWIRE_X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION,
+     X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION, 36,
+     "ERR_UNHANDLED_CRITICAL_CRL_EXTENSION"},
+    {(long long)TLSWIRE_X509_V_ERR_INVALID_NON_CA, X509_V_ERR_INVALID_NON_CA,
+     37, "ERR_INVALID_NON_CA"},
+    {(long long)TLSWIRE_X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED,
+     X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED, 38,
+     "ERR_PROXY_PATH_LENGTH_EXCEEDED"},
+    {(long long)TLSWIRE_X509_V_ERR_KEYUSAGE_NO_DIGITAL_SIGNATURE,
+     X509_V_ERR_KEYUSAGE_NO_DIGITAL_SIGNATURE, 39,
+     "ERR_KEYUSAGE_NO_DIGITAL_SIGNATURE"},
+    {(long long)TLSWIRE_X509_V_ERR_PROXY_CERTIFICATES_NOT_ALLOWED,
+     X509_V_ERR_PROXY_CERTIFICATES_NOT_ALLOWED, 40,
+     "ERR_PROXY_CERTIFICATES_NOT_ALLOWED"},
+    {(long long)TLSWIRE_X509_V_ERR_INVALID_EXTENSION,
+     X509_V_ERR_INVALID_EXTENSION, 41, "ERR_INVALID_EXTENSION"},
+    {(long long)TLSWIRE_X509_V_ERR_INVALID_POLICY_EXTENSION,
+     X509_V_ERR_INVALID_POLICY_EXTENSION, 42, "ERR_INVALID_POLICY_EXTENSION"},
+    {(long long)TLSWIRE_X509_V_ERR_NO_EXPLICIT_POLICY,
+     X509_V_ERR_NO_EXPLICIT_POLICY, 43, "ERR_NO_EXPLICIT_POLICY"},
+    {(long long)TLSWIRE_X509_V_ERR_DIFFERENT_CRL_SCOPE,
+     X509_V_ERR_DIFFERENT_CRL_SCOPE, 44, "ERR_DIFFERENT_CRL_SCOPE"},
+    {(long long)TLSWIRE_X509_V_ERR_UNSUPPORTED_EXTENSION_FEATURE,
+     X509_V_ERR_UNSUPPORTED_EXTENSION_FEATURE, 45,
+     "ERR_UNSUPPORTED_EXTENSION_FEATURE"},
+    {(long long)TLSWIRE_X509_V_ERR_UNNESTED_RESOURCE,
+     X509_V_ERR_UNNESTED_RESOURCE, 46, "ERR_UNNESTED_RESOURCE"},
+    {(long long)TLSWIRE_X509_V_ERR_PERMITTED_VIOLATION,
+     X509_V_ERR_PERMITTED_VIOLATION, 47, "ERR_PERMITTED_VIOLATION"},
+    {(long long)TLSWIRE_X509_V_ERR_EXCLUDED_VIOLATION,
+     X509_V_ERR_EXCLUDED_VIOLATION, 48, "ERR_EXCLUDED_VIOLATION"},
+    {(long long)TLSWIRE_X509_V_ERR_SUBTREE_MINMAX, X509_V_ERR_SUBTREE_MINMAX,
+     49, "ERR_SUBTREE_MINMAX"},
+    {(long long)TLSWIRE_X509_V_ERR_APPLICATION_VERIFICATION,
+     X509_V_ERR_APPLICATION_VERIFICATION, 50, "ERR_APPLICATION_VERIFICATION"},
+    {(long long)TLSWIRE_X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE,
+     X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE, 51,
+     "ERR_UNSUPPORTED_CONSTRAINT_TYPE"},
+    {(long long)TLSWIRE_X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX,
+     X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX, 52,
+     "ERR_UNSUPPORTED_CONSTRAINT_SYNTAX"},
+    {(long long)TLSWIRE_X509_V_ERR_UNSUPPORTED_NAME_SYNTAX,
+     X509_V_ERR_UNSUPPORTED_NAME_SYNTAX, 53, "ERR_UNSUPPORTED_NAME_SYNTAX"},
+    {(long long)TLSWIRE_X509_V_ERR_CRL_PATH_VALIDATION_ERROR,
+     X509_V_ERR_CRL_PATH_VALIDATION_ERROR, 54, "ERR_CRL_PATH_VALIDATION_ERROR"},
+    {(long long)TLSWIRE_X509_V_ERR_HOSTNAME_MISMATCH,
+     X509_V_ERR_HOSTNAME_MISMATCH, 62, "ERR_HOSTNAME_MISMATCH"},
+    {(long long)TLSWIRE_X509_V_ERR_EMAIL_MISMATCH, X509_V_ERR_EMAIL_MISMATCH,
+     63, "ERR_EMAIL_MISMATCH"},
+    {(long long)TLSWIRE_X509_V_ERR_IP_ADDRESS_MISMATCH,
+     X509_V_ERR_IP_ADDRESS_MISMATCH, 64, "ERR_IP_ADDRESS_MISMATCH"},
+};
+#define N_VERIFY (sizeof verify_codes / sizeof verify_codes[0])
+
+START_TEST(verify_code_matches) {
+  const struct verify_row *v = &verify_codes[_i];
+  ck_assert_msg(v->tlswire == v->libssl && v->tlswire == v->pyopenssl,
+                "X509_V_%s: %lld / libssl %lld / pyOpenSSL %lld", v->name,
+                v->tlswire, v->libssl, v->pyopenssl);
+}
+END_TEST
+
+START_TEST(fifty_seven_verify_codes) {
+  ck_assert_uint_eq(N_VERIFY, 57);
+  ck_assert_int_eq(TLSWIRE_X509_V_ERR_CERT_HAS_EXPIRED, 10);
+  ck_assert_int_eq(TLSWIRE_X509_V_ERR_INVALID_CA, 79);
+}
+END_TEST
+
+/* pyOpenSSL's TestConstants checks these exact values. */
+START_TEST(pyopenssl_test_constants) {
+  ck_assert_uint_eq(TLSWIRE_OP_NO_QUERY_MTU, 0x1000);
+  ck_assert_uint_eq(TLSWIRE_OP_COOKIE_EXCHANGE, 0x2000);
+  ck_assert_uint_eq(TLSWIRE_OP_NO_TICKET, 0x4000);
+  ck_assert_uint_eq(TLSWIRE_OP_NO_COMPRESSION, 0x20000);
+  ck_assert_int_eq(TLSWIRE_SESS_CACHE_OFF, 0x0);
+  ck_assert_int_eq(TLSWIRE_SESS_CACHE_CLIENT, 0x1);
+  ck_assert_int_eq(TLSWIRE_SESS_CACHE_SERVER, 0x2);
+  ck_assert_int_eq(TLSWIRE_SESS_CACHE_BOTH, 0x3);
+  ck_assert_int_eq(TLSWIRE_SESS_CACHE_NO_AUTO_CLEAR, 0x80);
+  ck_assert_int_eq(TLSWIRE_SESS_CACHE_NO_INTERNAL_LOOKUP, 0x100);
+  ck_assert_int_eq(TLSWIRE_SESS_CACHE_NO_INTERNAL_STORE, 0x200);
+  ck_assert_int_eq(TLSWIRE_SESS_CACHE_NO_INTERNAL, 0x300);
+}
+END_TEST
+
+/* The ALPN sentinel cannot be mistaken for success or a tlswire status. */
+START_TEST(no_overlapping_protocols_is_distinct) {
+  ck_assert_int_ne(TLSWIRE_NO_OVERLAPPING_PROTOCOLS, 0);
+  ck_assert_int_ne(TLSWIRE_NO_OVERLAPPING_PROTOCOLS, -1);
+  ck_assert_int_ne(TLSWIRE_NO_OVERLAPPING_PROTOCOLS, 1);
+  ck_assert_str_eq(tlswire_status_name(TLSWIRE_NO_OVERLAPPING_PROTOCOLS),
+                   "TLSWIRE_E_UNKNOWN");
+}
+END_TEST
+
+/* TestVersion: OPENSSL_VERSION_NUMBER is a number; the five selectors give
+ * five distinct strings, under both names. */
+START_TEST(openssl_version_strings) {
+  static const int sel[] = {TLSWIRE_SSLEAY_VERSION, TLSWIRE_SSLEAY_CFLAGS,
+                            TLSWIRE_SSLEAY_BUILT_ON, TLSWIRE_SSLEAY_PLATFORM,
+                            TLSWIRE_SSLEAY_DIR};
+  ck_assert_uint_gt(TLSWIRE_OPENSSL_VERSION_NUMBER, 0x30000000UL);
+  for (size_t i = 0; i < 5; i++) {
+    const char *a = tlswire_SSLeay_version(sel[i]);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_str_eq(a, tlswire_openssl_version(sel[i]));
+    ck_assert_str_eq(a, OpenSSL_version(sel[i]));
+    for (size_t j = 0; j < i; j++)
+      ck_assert_str_ne(a, tlswire_SSLeay_version(sel[j]));
+  }
+  ck_assert_int_eq(strncmp(tlswire_openssl_version(TLSWIRE_OPENSSL_VERSION),
+                           "OpenSSL 3.", 10),
+                   0);
+  ck_assert_ptr_nonnull(
+      strstr(tlswire_openssl_version(TLSWIRE_OPENSSL_DIR), "OPENSSLDIR"));
+  ck_assert_str_eq(tlswire_openssl_version(-12345), "not available");
+}
+END_TEST
+
+static Suite *make_suite(void) {
+  Suite *s = suite_create("constants");
+  TCase *tc = tcase_create("libssl_and_pyopenssl");
+  tcase_add_loop_test(tc, constant_matches_libssl_and_pyopenssl, 0,
+                      (int)N_CONSTS);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("x509_verification_codes");
+  tcase_add_loop_test(tc, verify_code_matches, 0, (int)N_VERIFY);
+  suite_add_tcase(s, tc);
+  TW_ADD(s, fifty_seven_verify_codes);
+  TW_ADD(s, pyopenssl_test_constants);
+  TW_ADD(s, no_overlapping_protocols_is_distinct);
+  TW_ADD(s, openssl_version_strings);
+  return s;
+}
+
+TW_TEST_MAIN(make_suite, 0)
