@@ -161,7 +161,8 @@ int tlswire_conn_set_accept_state(tlswire_conn *conn) {
 
 /* Before a libssl I/O call: no stale queue entries (they would turn
  * SSL_get_error's answer into SSL_ERROR_SSL) and no stale errno. */
-static void io_begin(void) {
+static void io_begin(tlswire_conn *conn) {
+  conn->cb_pending.code = TLSWIRE_OK; /* only this call's callbacks count */
   tlswire_error_clear_queue();
   errno = 0;
 }
@@ -226,7 +227,7 @@ static int conn_fail(tlswire_conn *conn, int ret) {
 
 int tlswire_conn_do_handshake(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  io_begin();
+  io_begin(conn);
   int ret = SSL_do_handshake(conn->ssl);
   return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
 }
@@ -247,7 +248,7 @@ int tlswire_conn_send(tlswire_conn *conn, const void *buf, size_t len,
    * it whole: libssl never holds plaintext it has not reported as sent. */
   if (tlswire_ring_full(&conn->bio.out))
     return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
-  io_begin();
+  io_begin(conn);
   int ret = SSL_write_ex(conn->ssl, buf, len, sent);
   return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
 }
@@ -258,7 +259,7 @@ int tlswire_conn_recv(tlswire_conn *conn, void *buf, size_t len,
   TW_GUARD_ARG(received != NULL, &conn->err, "received is NULL");
   *received = 0;
   TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
-  io_begin();
+  io_begin(conn);
   int ret = SSL_read_ex(conn->ssl, buf, len, received);
   return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
 }
@@ -363,7 +364,7 @@ size_t tlswire_conn_bio_pending_in(const tlswire_conn *conn) {
 
 int tlswire_conn_shutdown(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  io_begin();
+  io_begin(conn);
   int ret = SSL_shutdown(conn->ssl);
   return ret >= 0 ? ret : conn_fail(conn, ret);
 }
@@ -426,7 +427,7 @@ const char *tlswire_conn_get_state_string(const tlswire_conn *conn) {
 /* --- for the other connection files ----------------------------------------
  */
 
-void tlswire_conn_io_begin(void) { io_begin(); }
+void tlswire_conn_io_begin(tlswire_conn *conn) { io_begin(conn); }
 
 int tlswire_conn_io_fail(tlswire_conn *conn, int ret) {
   return conn_fail(conn, ret);

@@ -19,8 +19,8 @@ struct tlswire_conn {
   void *verify_arg;
   int role_set; /* set_connect_state or set_accept_state was called */
   struct tlswire_error err;
-  void *app_data;               /* set_app_data; never touched by tlswire */
-  tlswire_conn_info_cb info_cb; /* set_info_callback */
+  void *app_data;          /* set_app_data; never touched by tlswire */
+  tlswire_info_cb info_cb; /* set_info_callback */
   void *info_arg;
   struct tlswire_cb_pending cb_pending; /* a callback failed in this call */
 };
@@ -33,7 +33,7 @@ void tlswire_conn_verify_callback(const tlswire_conn *conn,
                                   tlswire_verify_cb *cb, void **arg);
 
 /* Runs before each libssl I/O call made outside conn.c. */
-void tlswire_conn_io_begin(void);
+void tlswire_conn_io_begin(tlswire_conn *conn);
 
 /* Maps a failed libssl I/O call (return value ret) to a status; the same
  * mapping as do_handshake/send/recv (pyOpenSSL's _raise_ssl_error). */

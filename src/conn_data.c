@@ -40,7 +40,7 @@ int tlswire_conn_recv_peek(tlswire_conn *conn, void *buf, size_t len,
   TW_GUARD_ARG(received != NULL, &conn->err, "received is NULL");
   *received = 0;
   TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
-  tlswire_conn_io_begin();
+  tlswire_conn_io_begin(conn);
   int ret = SSL_peek_ex(conn->ssl, buf, len, received);
   return ret == 1 ? TLSWIRE_OK : tlswire_conn_io_fail(conn, ret);
 }

@@ -141,7 +141,7 @@ static void info_trampoline(const SSL *ssl, int where, int ret) {
     conn->info_cb(conn, where, ret, conn->info_arg);
 }
 
-int tlswire_conn_set_info_callback(tlswire_conn *conn, tlswire_conn_info_cb cb,
+int tlswire_conn_set_info_callback(tlswire_conn *conn, tlswire_info_cb cb,
                                    void *arg) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   conn->info_cb = cb;

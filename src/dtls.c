@@ -42,7 +42,7 @@ int tlswire_conn_DTLSv1_listen(tlswire_conn *conn) {
   BIO_ADDR *peer = BIO_ADDR_new();
   if (peer == NULL)
     return tlswire_error_from_queue(&conn->err, TLSWIRE_E_NOMEM);
-  tlswire_conn_io_begin();
+  tlswire_conn_io_begin(conn);
   int ret = DTLSv1_listen(conn->ssl, peer);
   BIO_ADDR_free(peer);
   if (ret == 1)
@@ -68,7 +68,7 @@ int tlswire_conn_DTLSv1_handle_timeout(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   if (!SSL_is_dtls(conn->ssl))
     return 0;
-  tlswire_conn_io_begin();
+  tlswire_conn_io_begin(conn);
   int ret = DTLSv1_handle_timeout(conn->ssl);
   return ret >= 0 ? ret : tlswire_conn_io_fail(conn, ret);
 }

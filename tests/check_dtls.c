@@ -14,43 +14,51 @@
 #include "testmain.h"
 
 static int cookie_generated, cookie_verified;
+static int cookie_fail_with; /* non-zero: the generate callback fails */
+static size_t cookie_length = 5;
 
-static int cookie_generate(SSL *ssl, unsigned char *cookie, unsigned int *len) {
-  (void)ssl;
-  memcpy(cookie, "xyzzy", 5);
-  *len = 5;
+static int cookie_generate(tlswire_conn *conn, const unsigned char **cookie,
+                           size_t *len, void *arg) {
+  static const unsigned char value[300] = "xyzzy";
+  ck_assert_ptr_nonnull(conn);
+  ck_assert_ptr_eq(arg, &cookie_generated);
   cookie_generated++;
-  return 1;
+  *cookie = value;
+  *len = cookie_length;
+  return cookie_fail_with;
 }
 
-static int cookie_verify(SSL *ssl, const unsigned char *cookie,
-                         unsigned int len) {
-  (void)ssl;
+static int cookie_verify(tlswire_conn *conn, const unsigned char *cookie,
+                         size_t len, void *arg) {
+  ck_assert_ptr_nonnull(conn);
   cookie_verified++;
   return len == 5 && memcmp(cookie, "xyzzy", 5) == 0;
 }
 
-/* Server and client DTLS contexts; cookies through the escape hatch until
- * the context branch adds its cookie callback setters. */
+/* Server and client DTLS contexts, with tlswire's cookie and SRTP setters. */
 static void dtls_contexts(tlswire_context **s, tlswire_context **c,
                           int with_cookies, int srtp) {
   *s = tw_server_ctx(TLSWIRE_DTLS_METHOD, TW_KEY_EC_P256);
   *c = tw_client_ctx(TLSWIRE_DTLS_METHOD, TW_KEY_EC_P256);
   ck_assert_ptr_nonnull(*s);
   ck_assert_ptr_nonnull(*c);
-  SSL_CTX *sctx = tlswire_context_get_ssl_ctx(*s);
+  cookie_fail_with = 0;
+  cookie_length = 5;
   if (with_cookies) {
-    SSL_CTX_set_cookie_generate_cb(sctx, cookie_generate);
-    SSL_CTX_set_cookie_verify_cb(sctx, cookie_verify);
+    ck_assert_int_eq(tlswire_context_set_cookie_generate_callback(
+                         *s, cookie_generate, &cookie_generated),
+                     TLSWIRE_OK);
+    ck_assert_int_eq(
+        tlswire_context_set_cookie_verify_callback(*s, cookie_verify, NULL),
+        TLSWIRE_OK);
   }
   if (srtp) {
-    /* 0 is success for this one. */
     ck_assert_int_eq(
-        SSL_CTX_set_tlsext_use_srtp(sctx, "SRTP_AES128_CM_SHA1_80"), 0);
+        tlswire_context_set_tlsext_use_srtp(*s, "SRTP_AES128_CM_SHA1_80"),
+        TLSWIRE_OK);
     ck_assert_int_eq(
-        SSL_CTX_set_tlsext_use_srtp(tlswire_context_get_ssl_ctx(*c),
-                                    "SRTP_AES128_CM_SHA1_80"),
-        0);
+        tlswire_context_set_tlsext_use_srtp(*c, "SRTP_AES128_CM_SHA1_80"),
+        TLSWIRE_OK);
   }
 }
 
@@ -258,6 +266,37 @@ START_TEST(dtls_timeout_gives_up) {
 }
 END_TEST
 
+/* A failing cookie callback surfaces from DTLSv1_listen as
+ * TLSWIRE_E_CALLBACK with its value; an over-long cookie as
+ * TLSWIRE_E_INVALID (pyOpenSSL 26's "Cookie too long"). _i selects which. */
+START_TEST(dtls_listen_cookie_failures) {
+  tlswire_context *s, *c;
+  dtls_contexts(&s, &c, 1, 0);
+  if (_i)
+    cookie_length = 256;
+  else
+    cookie_fail_with = 7;
+  tw_pair p;
+  dtls_pair(&p, s, c, 1000);
+  ck_assert_int_eq(tlswire_conn_do_handshake(p.client), TLSWIRE_E_WANT_READ);
+  tw_pump(p.client, p.server);
+  int rc = tlswire_conn_DTLSv1_listen(p.server);
+  const tlswire_error *err = tlswire_conn_last_error(p.server);
+  if (_i) {
+    ck_assert_int_eq(rc, TLSWIRE_E_INVALID);
+    ck_assert_ptr_nonnull(
+        strstr(tlswire_error_message(err), "Cookie too long"));
+  } else {
+    ck_assert_int_eq(rc, TLSWIRE_E_CALLBACK);
+    ck_assert_int_eq(tlswire_error_callback_value(err), 7);
+  }
+  ck_assert_uint_eq(tlswire_conn_bio_pending_out(p.server), 0); /* no HVR */
+  tw_pair_free(&p);
+  tlswire_context_free(s);
+  tlswire_context_free(c);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("dtls");
   TCase *tc = tcase_create("dtls_listen_handshake_data");
@@ -266,6 +305,9 @@ static Suite *make_suite(void) {
   TW_ADD(s, dtls_srtp_profile);
   TW_ADD(s, dtls_without_listen);
   TW_ADD(s, dtls_listen_without_cookie_callbacks);
+  TCase *tc_cookie = tcase_create("dtls_listen_cookie_failures");
+  tcase_add_loop_test(tc_cookie, dtls_listen_cookie_failures, 0, 2);
+  suite_add_tcase(s, tc_cookie);
   TW_ADD(s, dtls_mtu_arguments);
   TW_ADD(s, dtls_timeout_retransmits);
   TW_ADD(s, dtls_timeout_gives_up);

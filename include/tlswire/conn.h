@@ -302,13 +302,11 @@ TLSWIRE_API int tlswire_conn_set_app_data(tlswire_conn *conn, void *data);
  * SSL_CB_* bits (SSL_CB_HANDSHAKE_START, SSL_CB_HANDSHAKE_DONE, ...), ret
  * libssl's value. It replaces the context's callback for this connection;
  * cb NULL removes it (the context's callback, if any, applies again).
+ * The callback type is the context's (tlswire_info_cb, in context.h).
  * Returns TLSWIRE_OK.
  */
-typedef void (*tlswire_conn_info_cb)(tlswire_conn *conn, int where, int ret,
-                                     void *arg);
 TLSWIRE_API int tlswire_conn_set_info_callback(tlswire_conn *conn,
-                                               tlswire_conn_info_cb cb,
-                                               void *arg);
+                                               tlswire_info_cb cb, void *arg);
 
 /* Client: ask the server for a stapled OCSP response (the context's OCSP
  * callbacks then run). TLSWIRE_E_SSL if libssl refuses. */
