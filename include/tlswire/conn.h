@@ -38,8 +38,9 @@ extern "C" {
 typedef struct tlswire_transport tlswire_transport;
 
 /*
- * Creates a connection from ctx. t == NULL selects memory mode (the only
- * mode of this release; a non-NULL t gives TLSWIRE_E_UNSUPPORTED). The
+ * Creates a connection from ctx. t == NULL selects memory mode; a non-NULL t
+ * binds the connection to that transport (see <tlswire/transport.h>): the
+ * connection owns t from then on, also when this call fails (t is freed). The
  * connection takes a reference on ctx and freezes it. The role is not
  * implied by the method: call set_connect_state or set_accept_state.
  * On success *out holds the connection; on failure *out is NULL and the
