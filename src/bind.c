@@ -181,11 +181,20 @@ long tlswire_bind_bio_ctrl(BIO *bio, struct tlswire_bio_state *st, int cmd,
  */
 
 int tlswire_bind_attach(tlswire_conn **out, tlswire_transport *t, int rc) {
+  if (t != NULL && t->bound) { /* another connection's: leave it alone */
+    if (rc == TLSWIRE_OK) {
+      tlswire_conn_free(*out);
+      *out = NULL;
+    }
+    return TLSWIRE_E_INVALID;
+  }
   if (rc != TLSWIRE_OK) {
     tlswire_transport_free(t);
     return rc;
   }
   (*out)->bio.transport = t;
+  if (t != NULL)
+    t->bound = 1;
   return TLSWIRE_OK;
 }
 
