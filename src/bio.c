@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "bind.h"
 #include "bio.h"
 
 /* Built on first use and kept for the life of the process. A failed build
@@ -17,6 +18,8 @@ static BIO_METHOD *ring_method;
 static int ring_bio_write(BIO *bio, const char *buf, size_t len,
                           size_t *written) {
   struct tlswire_bio_state *st = BIO_get_data(bio);
+  if (st->transport != NULL)
+    return tlswire_bind_bio_write(bio, st, buf, len, written);
   BIO_clear_retry_flags(bio);
   /* Soft limit: once below it, a whole record is taken, so libssl never has
    * to keep a half-written record that a later send would need to repeat. */
@@ -36,6 +39,8 @@ static int ring_bio_write(BIO *bio, const char *buf, size_t len,
 
 static int ring_bio_read(BIO *bio, char *buf, size_t len, size_t *readbytes) {
   struct tlswire_bio_state *st = BIO_get_data(bio);
+  if (st->transport != NULL)
+    return tlswire_bind_bio_read(bio, st, buf, len, readbytes);
   BIO_clear_retry_flags(bio);
   *readbytes = tlswire_ring_get(&st->in, buf, len);
   if (*readbytes > 0)
@@ -47,6 +52,8 @@ static int ring_bio_read(BIO *bio, char *buf, size_t len, size_t *readbytes) {
 
 static long ring_bio_ctrl(BIO *bio, int cmd, long num, void *ptr) {
   struct tlswire_bio_state *st = BIO_get_data(bio);
+  if (st->transport != NULL && tlswire_bind_bio_ctrl_owns(st, cmd))
+    return tlswire_bind_bio_ctrl(bio, st, cmd, num, ptr);
   switch (cmd) {
   case BIO_CTRL_PENDING:
     return (long)tlswire_ring_len(&st->in);

@@ -17,6 +17,10 @@ struct tlswire_bio_state {
   struct tlswire_ring out; /* ciphertext for the peer, written by libssl */
   int in_eof;              /* the caller ended the input */
   int want_write;          /* the last write found the output ring full */
+  /* Bound mode (see bind.h): the transport, NULL in memory mode. */
+  struct tlswire_transport *transport;
+  int io_errno;      /* the transport's failure, sticky; 0 if none */
+  int close_pending; /* shutdown's close_notify is still in the ring */
 };
 
 /* A new BIO over state (not owned by the BIO), or NULL. */

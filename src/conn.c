@@ -7,6 +7,7 @@
 
 #include <openssl/err.h>
 
+#include "bind.h"
 #include "conn.h"
 #include "context.h"
 #include "safety.h"
@@ -89,14 +90,10 @@ static int conn_ssl_init(tlswire_conn *conn, tlswire_context *ctx) {
   return TLSWIRE_OK;
 }
 
-int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
-                     tlswire_transport *t) {
+static int conn_create(tlswire_conn **out, tlswire_context *ctx) {
   TW_GUARD(out != NULL, TLSWIRE_E_INVALID);
   *out = NULL;
   TW_GUARD(ctx != NULL, TLSWIRE_E_INVALID);
-  if (t != NULL)
-    return tlswire_error_set(&ctx->err, TLSWIRE_E_UNSUPPORTED,
-                             "transports are not available in this release");
   if (conn_ex_index_get() < 0)
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
 
@@ -123,11 +120,17 @@ fail_rings:
   return rc;
 }
 
+int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
+                     tlswire_transport *t) {
+  return tlswire_bind_attach(out, t, conn_create(out, ctx));
+}
+
 void tlswire_conn_free(tlswire_conn *conn) {
   if (conn == NULL)
     return;
   tlswire_conn_keep_session(conn);
   SSL_free(conn->ssl);
+  tlswire_bind_free(conn);
   tlswire_ring_free(&conn->bio.in);
   tlswire_ring_free(&conn->bio.out);
   tlswire_context_free(conn->ctx);
@@ -200,6 +203,8 @@ static int conn_fail(tlswire_conn *conn, int ret) {
   int saved_errno = errno;
   if (conn->cb_pending.code != TLSWIRE_OK) /* pyOpenSSL: deferred exception */
     return tlswire_cb_pending_take(conn);
+  if (conn->bio.io_errno != 0) /* the bound transport failed */
+    return tlswire_error_syscall(&conn->err, conn->bio.io_errno);
   switch (SSL_get_error(conn->ssl, ret)) {
   case SSL_ERROR_WANT_READ:
     return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
@@ -227,9 +232,13 @@ static int conn_fail(tlswire_conn *conn, int ret) {
 
 int tlswire_conn_do_handshake(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  int rc = tlswire_bind_pre(conn, TLSWIRE_BIND_HANDSHAKE);
+  if (rc != TLSWIRE_BIND_GO)
+    return rc;
   io_begin(conn);
   int ret = SSL_do_handshake(conn->ssl);
-  return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+  rc = ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+  return tlswire_bind_post(conn, TLSWIRE_BIND_HANDSHAKE, rc);
 }
 
 int tlswire_conn_send(tlswire_conn *conn, const void *buf, size_t len,
@@ -244,13 +253,17 @@ int tlswire_conn_send(tlswire_conn *conn, const void *buf, size_t len,
    * "uninitialized" as pyOpenSSL shows. */
   if (conn->role_set && SSL_in_init(conn->ssl))
     TW_TRY(tlswire_conn_do_handshake(conn));
+  int rc = tlswire_bind_pre(conn, TLSWIRE_BIND_SEND);
+  if (rc != TLSWIRE_BIND_GO)
+    return rc;
   /* Starting a record only below the soft limit guarantees the ring takes
    * it whole: libssl never holds plaintext it has not reported as sent. */
   if (tlswire_ring_full(&conn->bio.out))
     return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
   io_begin(conn);
   int ret = SSL_write_ex(conn->ssl, buf, len, sent);
-  return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+  rc = ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+  return tlswire_bind_post(conn, TLSWIRE_BIND_SEND, rc);
 }
 
 int tlswire_conn_recv(tlswire_conn *conn, void *buf, size_t len,
@@ -259,9 +272,13 @@ int tlswire_conn_recv(tlswire_conn *conn, void *buf, size_t len,
   TW_GUARD_ARG(received != NULL, &conn->err, "received is NULL");
   *received = 0;
   TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
+  int rc = tlswire_bind_pre(conn, TLSWIRE_BIND_RECV);
+  if (rc != TLSWIRE_BIND_GO)
+    return rc;
   io_begin(conn);
   int ret = SSL_read_ex(conn->ssl, buf, len, received);
-  return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+  rc = ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+  return tlswire_bind_post(conn, TLSWIRE_BIND_RECV, rc);
 }
 
 /* --- the byte-buffer side
@@ -270,6 +287,7 @@ int tlswire_conn_recv(tlswire_conn *conn, void *buf, size_t len,
 int tlswire_conn_bio_write(tlswire_conn *conn, const void *buf, size_t len,
                            size_t *written) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_TRY(tlswire_bind_memory_only(conn));
   TW_GUARD_ARG(written != NULL, &conn->err, "written is NULL");
   *written = 0;
   TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
@@ -290,6 +308,7 @@ int tlswire_conn_bio_write(tlswire_conn *conn, const void *buf, size_t len,
 int tlswire_conn_bio_read(tlswire_conn *conn, void *buf, size_t len,
                           size_t *nread) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_TRY(tlswire_bind_memory_only(conn));
   TW_GUARD_ARG(nread != NULL, &conn->err, "nread is NULL");
   *nread = 0;
   TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
@@ -301,12 +320,14 @@ int tlswire_conn_bio_read(tlswire_conn *conn, void *buf, size_t len,
 
 int tlswire_conn_bio_shutdown(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_TRY(tlswire_bind_memory_only(conn));
   conn->bio.in_eof = 1;
   return TLSWIRE_OK;
 }
 
 int tlswire_conn_bio_peek(tlswire_conn *conn, const void **data, size_t *len) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_TRY(tlswire_bind_memory_only(conn));
   TW_GUARD_ARG(data != NULL && len != NULL, &conn->err, "data or len is NULL");
   *data = tlswire_ring_peek(&conn->bio.out, len);
   if (*len == 0)
@@ -316,6 +337,7 @@ int tlswire_conn_bio_peek(tlswire_conn *conn, const void **data, size_t *len) {
 
 int tlswire_conn_bio_consume(tlswire_conn *conn, size_t n) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_TRY(tlswire_bind_memory_only(conn));
   size_t contiguous;
   tlswire_ring_peek(&conn->bio.out, &contiguous);
   TW_GUARD_ARG(n <= contiguous, &conn->err,
@@ -326,6 +348,7 @@ int tlswire_conn_bio_consume(tlswire_conn *conn, size_t n) {
 
 int tlswire_conn_bio_window(tlswire_conn *conn, void **buf, size_t *len) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_TRY(tlswire_bind_memory_only(conn));
   TW_GUARD_ARG(buf != NULL && len != NULL, &conn->err, "buf or len is NULL");
   *len = 0;
   *buf = NULL;
@@ -343,6 +366,7 @@ int tlswire_conn_bio_window(tlswire_conn *conn, void **buf, size_t *len) {
 
 int tlswire_conn_bio_commit(tlswire_conn *conn, size_t n) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_TRY(tlswire_bind_memory_only(conn));
   size_t room;
   tlswire_ring_window(&conn->bio.in, &room);
   TW_GUARD_ARG(!conn->bio.in_eof && n <= room, &conn->err,
@@ -364,9 +388,13 @@ size_t tlswire_conn_bio_pending_in(const tlswire_conn *conn) {
 
 int tlswire_conn_shutdown(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  int rc = tlswire_bind_pre(conn, TLSWIRE_BIND_SHUTDOWN);
+  if (rc != TLSWIRE_BIND_GO)
+    return rc;
   io_begin(conn);
   int ret = SSL_shutdown(conn->ssl);
-  return ret >= 0 ? ret : conn_fail(conn, ret);
+  rc = ret >= 0 ? ret : conn_fail(conn, ret);
+  return tlswire_bind_post(conn, TLSWIRE_BIND_SHUTDOWN, rc);
 }
 
 int tlswire_conn_get_shutdown(const tlswire_conn *conn) {
@@ -393,7 +421,8 @@ int tlswire_conn_want_read(const tlswire_conn *conn) {
 }
 
 int tlswire_conn_want_write(const tlswire_conn *conn) {
-  return conn ? SSL_want_write(conn->ssl) : 0;
+  return conn ? SSL_want_write(conn->ssl) || tlswire_bind_output_stuck(conn)
+              : 0;
 }
 
 const char *tlswire_conn_get_cipher_name(const tlswire_conn *conn) {

@@ -39,8 +39,9 @@ extern "C" {
 typedef struct tlswire_transport tlswire_transport;
 
 /*
- * Creates a connection from ctx. t == NULL selects memory mode (the only
- * mode of this release; a non-NULL t gives TLSWIRE_E_UNSUPPORTED). The
+ * Creates a connection from ctx. t == NULL selects memory mode; a non-NULL t
+ * binds the connection to that transport (see <tlswire/transport.h>): the
+ * connection owns t from then on, also when this call fails (t is freed). The
  * connection takes a reference on ctx and freezes it. The role is not
  * implied by the method: call set_connect_state or set_accept_state.
  * On success *out holds the connection; on failure *out is NULL and the
@@ -181,7 +182,9 @@ TLSWIRE_API int tlswire_conn_want_read(const tlswire_conn *conn);
 
 /* 1 if the last operation stopped because the output could not be written
  * (SSL_want_write), else 0. In memory mode this is 1 only when the output
- * ring was full; output waiting in the ring is bio_pending_out(). */
+ * ring was full; output waiting in the ring is bio_pending_out(). On a
+ * connection bound to a transport it is also 1 while ciphertext the
+ * transport has not taken yet waits (see tlswire_conn_flush()). */
 TLSWIRE_API int tlswire_conn_want_write(const tlswire_conn *conn);
 
 /* --- what was negotiated ------------------------------------------------ */

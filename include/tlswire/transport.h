@@ -2,18 +2,237 @@
  * tlswire/transport.h - the transport vtable and the built-in transports.
  *
  * Part of the public API; include <tlswire/tlswire.h> rather than this file.
+ *
+ * A transport is the "socket-like object" a connection moves its ciphertext
+ * through. tlswire ships four: a POSIX socket, a pair of file descriptors, an
+ * in-memory pipe (with fault injection, for tests) and a user vtable (for
+ * firmware: a UART, a USB endpoint, a radio stack, a message queue).
+ *
+ * Binding: tlswire_conn_new(&conn, ctx, t) with t != NULL binds conn to t and
+ * takes ownership of t (also when tlswire_conn_new fails: it frees t; a t
+ * already bound to another connection is refused with TLSWIRE_E_INVALID and
+ * left to its connection). A bound
+ * connection's do_handshake, send, recv and shutdown move bytes through t
+ * themselves and return TLSWIRE_E_WANT_READ / TLSWIRE_E_WANT_WRITE when t
+ * would block; calling the same function again picks up exactly where it
+ * stopped. Ciphertext the transport did not take yet waits in the
+ * connection's output ring and goes out first on the next call (a bound
+ * do_handshake, recv or shutdown returns TLSWIRE_E_WANT_WRITE while such
+ * output is stuck; send returns TLSWIRE_E_WANT_WRITE before accepting new
+ * plaintext while the ring is full). tlswire_conn_bio_* calls on a bound
+ * connection return TLSWIRE_E_STATE.
+ *
+ * A transport failure reaches the caller as TLSWIRE_E_SYSCALL with the
+ * transport's errno in the connection's error record (EPIPE, ECONNRESET...);
+ * it is sticky: the connection is unusable after it. A transport end of file
+ * without close_notify gives TLSWIRE_E_SYSCALL with errno -1, after
+ * close_notify TLSWIRE_E_ZERO_RETURN, as with tlswire_conn_bio_shutdown().
  */
 #ifndef TLSWIRE_TRANSPORT_H
 #define TLSWIRE_TRANSPORT_H
 
 #include <stddef.h>
 #include <tlswire/status.h>
+#include <tlswire/version.h>
+
+#if TLSWIRE_HAVE_POSIX_TRANSPORTS
+#include <sys/socket.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct tlswire_transport tlswire_transport;
+typedef struct tlswire_conn tlswire_conn;
+
+/* The version of tlswire_transport_ops this header describes. */
+#define TLSWIRE_TRANSPORT_OPS_VERSION 1u
+
+/*
+ * A transport's operations; io is the user's pointer given to
+ * tlswire_transport_new, handed back on every call.
+ *
+ * Each callback returns TLSWIRE_OK, TLSWIRE_E_WANT_READ / TLSWIRE_E_WANT_WRITE
+ * when it would block (nothing moved), or TLSWIRE_E_SYSCALL on failure with
+ * errno set to what it saw (EPIPE, ECONNRESET, ...; 0 is reported as EIO).
+ *
+ * send: transmit up to len (> 0) bytes of buf and store in *sent how many
+ *   were taken (may be fewer than len; on a datagram transport, all of them:
+ *   one call is one datagram).
+ * recv: receive up to len (> 0) bytes into buf and store *received. OK with
+ *   *received == 0 means end of file. On a datagram transport one call
+ *   returns one datagram.
+ * shutdown: optional (NULL): half-close the write side.
+ * fileno: optional (NULL): a descriptor to poll(), or -1.
+ * destroy: optional (NULL): release io; called by tlswire_transport_free.
+ */
+typedef struct tlswire_transport_ops {
+  unsigned version; /* TLSWIRE_TRANSPORT_OPS_VERSION */
+  int (*send)(void *io, const void *buf, size_t len, size_t *sent);
+  int (*recv)(void *io, void *buf, size_t len, size_t *received);
+  int (*shutdown)(void *io);
+  int (*fileno)(void *io);
+  void (*destroy)(void *io);
+} tlswire_transport_ops;
+
+/*
+ * A transport over the user's own vtable; works with no POSIX at all.
+ * ops is borrowed (it must outlive the transport; a static const table is
+ * the usual choice); io is handed back to every callback and is released by
+ * ops->destroy (if set) when the transport is freed.
+ * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL out or ops, a NULL send or
+ * recv), TLSWIRE_E_UNSUPPORTED (ops->version is not one this library knows),
+ * TLSWIRE_E_NOMEM. On failure *out is NULL and destroy is not called.
+ */
+TLSWIRE_API int tlswire_transport_new(tlswire_transport **out,
+                                      const tlswire_transport_ops *ops,
+                                      void *io);
+
+/* Frees t (calling its destroy). NULL is ignored. A transport bound to a
+ * connection is freed by tlswire_conn_free, never by the caller. */
+TLSWIRE_API void tlswire_transport_free(tlswire_transport *t);
+
+/* The descriptor to poll() for t, or -1 if it has none (or t is NULL). */
+TLSWIRE_API int tlswire_transport_fileno(const tlswire_transport *t);
+
+/* Flags for the socket and fd transports. */
+#define TLSWIRE_TRANSPORT_CLOSE 0x1u    /* close the descriptor(s) on free */
+#define TLSWIRE_TRANSPORT_DATAGRAM 0x2u /* one send / one recv per datagram */
+
+/*
+ * A POSIX socket: TCP, Unix-domain stream, or a datagram socket (UDP; a
+ * SOCK_DGRAM socket is a datagram transport whether or not the flag is
+ * given). Blocking or non-blocking as the descriptor is: EAGAIN becomes
+ * TLSWIRE_E_WANT_READ / TLSWIRE_E_WANT_WRITE, EINTR is retried, sends use
+ * MSG_NOSIGNAL (a closed peer gives TLSWIRE_E_SYSCALL with EPIPE, never
+ * SIGPIPE). fd is closed by tlswire_transport_free only with
+ * TLSWIRE_TRANSPORT_CLOSE (also when this constructor fails).
+ * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL out, fd < 0 or not a socket,
+ * unknown flags, DATAGRAM on a stream socket), TLSWIRE_E_NOMEM,
+ * TLSWIRE_E_UNSUPPORTED (a build with --disable-posix-transports).
+ */
+TLSWIRE_API int tlswire_transport_socket_new(tlswire_transport **out, int fd,
+                                             unsigned flags);
+
+/*
+ * Any pair of descriptors: pipes, a tty, stdin/stdout, a socketpair, files.
+ * Reads use rfd, writes wfd (rfd may equal wfd). Blocking or not as the
+ * descriptors are; EINTR is retried, EAGAIN becomes TLSWIRE_E_WANT_*. A write
+ * to a pipe whose reader is gone gives TLSWIRE_E_SYSCALL with EPIPE and no
+ * SIGPIPE: for non-sockets the signal is blocked in the calling thread for
+ * the duration of the write and a SIGPIPE that write raised is discarded (a
+ * SIGPIPE already pending for another reason is left alone); the process's
+ * signal handlers are never changed. fileno reports rfd. The descriptors are
+ * closed on free (once if equal) only with TLSWIRE_TRANSPORT_CLOSE.
+ * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL out, a negative descriptor,
+ * unknown flags), TLSWIRE_E_NOMEM, TLSWIRE_E_UNSUPPORTED (a build with
+ * --disable-posix-transports).
+ */
+TLSWIRE_API int tlswire_transport_fd_new(tlswire_transport **out, int rfd,
+                                         int wfd, unsigned flags);
+
+/*
+ * Two connected in-process ends: what *a sends *b receives and vice versa.
+ * Each direction holds at most capacity bytes (> 0); a full direction gives
+ * TLSWIRE_E_WANT_WRITE, an empty one TLSWIRE_E_WANT_READ. Freeing one end
+ * gives the other end EOF (after the bytes still in flight) and EPIPE on
+ * send. The ends are freed independently (each by its connection).
+ * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL a or b, capacity 0),
+ * TLSWIRE_E_NOMEM. Available in every build.
+ */
+TLSWIRE_API int tlswire_transport_pipe_new(tlswire_transport **a,
+                                           tlswire_transport **b,
+                                           size_t capacity);
+
+/*
+ * Fault injection on one pipe end (what that end's own send and recv do);
+ * 0 disables each. Returns TLSWIRE_OK, or TLSWIRE_E_INVALID when end is NULL
+ * or not a pipe end.
+ *
+ * set_max_chunk: each send and recv moves at most max_bytes_per_call bytes
+ *   (down to 1: short reads and writes).
+ * set_wouldblock_every: every Nth call of send or recv (counted together)
+ *   returns TLSWIRE_E_WANT_WRITE / TLSWIRE_E_WANT_READ without moving
+ *   anything.
+ * set_eof_after: once this end has received that many more bytes (counted
+ *   from this call), recv reports end of file (the rest of the stream is
+ *   never delivered).
+ * set_reset_after: once this end has received that many more bytes (counted
+ *   from this call), recv and send fail with TLSWIRE_E_SYSCALL, errno
+ *   ECONNRESET.
+ * set_datagram: on (non-zero) makes the pipe carry datagrams in both
+ *   directions: one send is one datagram, one recv returns one datagram
+ *   (truncated to the buffer, the rest dropped, as UDP does); the capacity
+ *   then bounds the bytes queued per direction. Both directions must be empty
+ *   (TLSWIRE_E_STATE otherwise).
+ */
+TLSWIRE_API int tlswire_transport_pipe_set_max_chunk(tlswire_transport *end,
+                                                     size_t max_bytes_per_call);
+TLSWIRE_API int
+tlswire_transport_pipe_set_wouldblock_every(tlswire_transport *end,
+                                            unsigned every_nth_call);
+TLSWIRE_API int tlswire_transport_pipe_set_eof_after(tlswire_transport *end,
+                                                     size_t bytes);
+TLSWIRE_API int tlswire_transport_pipe_set_reset_after(tlswire_transport *end,
+                                                       size_t bytes);
+TLSWIRE_API int tlswire_transport_pipe_set_datagram(tlswire_transport *end,
+                                                    int on);
+
+/*
+ * Socket methods of pyOpenSSL's Connection. They work on a connection bound
+ * to a socket transport; in memory mode, or bound to another transport, they
+ * return TLSWIRE_E_STATE (pyOpenSSL raises AttributeError there).
+ *
+ * tlswire_conn_fileno: the transport's descriptor (>= 0), for poll(); any
+ *   transport with a descriptor answers (fd: rfd), others TLSWIRE_E_STATE.
+ *   TLSWIRE_E_INVALID for NULL.
+ */
+TLSWIRE_API int tlswire_conn_fileno(const tlswire_conn *conn);
+
+#if TLSWIRE_HAVE_POSIX_TRANSPORTS
+/*
+ * tlswire_conn_connect: sets the client role, then connect(2)s the socket to
+ *   addr (len bytes). TLSWIRE_OK, TLSWIRE_E_SYSCALL with connect's errno
+ *   (EINPROGRESS on a non-blocking socket, ECONNREFUSED ...),
+ *   TLSWIRE_E_INVALID (NULL conn or addr), TLSWIRE_E_STATE.
+ * tlswire_conn_connect_ex: the same, but returns connect's result as
+ *   socket.connect_ex does: 0, or a positive errno value; a negative status
+ *   only for TLSWIRE_E_INVALID / TLSWIRE_E_STATE.
+ * tlswire_conn_accept: accept(2)s one connection and stores in *out a new
+ *   connection in the server role, on the same context, bound to a socket
+ *   transport that owns (closes) the new descriptor. addr and len are
+ *   optional (both NULL, or *len the size of addr on input, the peer's
+ *   address length on output). TLSWIRE_OK, TLSWIRE_E_WANT_READ (non-blocking
+ *   listener with nothing pending), TLSWIRE_E_SYSCALL (accept's errno),
+ *   TLSWIRE_E_NOMEM, TLSWIRE_E_INVALID, TLSWIRE_E_STATE. The caller frees
+ *   *out with tlswire_conn_free.
+ * tlswire_conn_sock_shutdown: shutdown(2) on the socket; how is SHUT_RD,
+ *   SHUT_WR or SHUT_RDWR. TLSWIRE_OK, TLSWIRE_E_SYSCALL (errno ENOTCONN ...),
+ *   TLSWIRE_E_INVALID, TLSWIRE_E_STATE. The TLS layer is not told: a later
+ *   tlswire_conn_shutdown after SHUT_WR fails with TLSWIRE_E_SYSCALL, EPIPE.
+ * Failures are recorded in the connection's error record.
+ */
+TLSWIRE_API int tlswire_conn_connect(tlswire_conn *conn,
+                                     const struct sockaddr *addr,
+                                     socklen_t len);
+TLSWIRE_API int tlswire_conn_connect_ex(tlswire_conn *conn,
+                                        const struct sockaddr *addr,
+                                        socklen_t len);
+TLSWIRE_API int tlswire_conn_accept(tlswire_conn *conn, tlswire_conn **out,
+                                    struct sockaddr *addr, socklen_t *len);
+TLSWIRE_API int tlswire_conn_sock_shutdown(tlswire_conn *conn, int how);
+#endif
+
+/*
+ * Pushes ciphertext waiting in a bound connection's output ring to its
+ * transport. TLSWIRE_OK when nothing is left, TLSWIRE_E_WANT_WRITE when the
+ * transport would block (poll for writability, call again),
+ * TLSWIRE_E_SYSCALL on a transport failure, TLSWIRE_E_STATE in memory mode,
+ * TLSWIRE_E_INVALID for NULL. Useful after the last send on a non-blocking
+ * transport, before waiting only for input.
+ */
+TLSWIRE_API int tlswire_conn_flush(tlswire_conn *conn);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,91 @@
+/*
+ * transport.c - the generic transport object and the callback transport.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "safety.h"
+#include "transport.h"
+
+int tlswire_transport_new(tlswire_transport **out,
+                          const tlswire_transport_ops *ops, void *io) {
+  TW_GUARD(out != NULL, TLSWIRE_E_INVALID);
+  *out = NULL;
+  TW_GUARD(ops != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD(ops->version == TLSWIRE_TRANSPORT_OPS_VERSION,
+           TLSWIRE_E_UNSUPPORTED);
+  TW_GUARD(ops->send != NULL && ops->recv != NULL, TLSWIRE_E_INVALID);
+  tlswire_transport *t = calloc(1, sizeof *t);
+  if (t == NULL)
+    return TLSWIRE_E_NOMEM;
+  t->ops = ops;
+  t->io = io;
+  *out = t;
+  return TLSWIRE_OK;
+}
+
+void tlswire_transport_free(tlswire_transport *t) {
+  if (t == NULL)
+    return;
+  if (t->ops->destroy != NULL)
+    t->ops->destroy(t->io);
+  free(t);
+}
+
+int tlswire_transport_fileno(const tlswire_transport *t) {
+  if (t == NULL || t->ops->fileno == NULL)
+    return -1;
+  int fd = t->ops->fileno(t->io);
+  return fd >= 0 ? fd : -1;
+}
+
+void *tlswire_transport_io_if(const tlswire_transport *t,
+                              const tlswire_transport_ops *ops) {
+  return t != NULL && t->ops == ops ? t->io : NULL;
+}
+
+/* A user callback may return anything: only the documented statuses pass,
+ * and a failure always carries an errno. */
+static int transport_status(int rc) {
+  switch (rc) {
+  case TLSWIRE_OK:
+  case TLSWIRE_E_WANT_READ:
+  case TLSWIRE_E_WANT_WRITE:
+    return rc;
+  case TLSWIRE_E_SYSCALL:
+  default:
+    if (errno == 0)
+      errno = EIO;
+    return TLSWIRE_E_SYSCALL;
+  }
+}
+
+/* A callback claimed more bytes than it was given: a broken transport. */
+static int overrun(void) {
+  errno = EIO;
+  return TLSWIRE_E_SYSCALL;
+}
+
+int tlswire_transport_send(tlswire_transport *t, const void *buf, size_t len,
+                           size_t *sent) {
+  *sent = 0;
+  errno = 0;
+  int rc = transport_status(t->ops->send(t->io, buf, len, sent));
+  if (rc == TLSWIRE_OK && *sent > len)
+    rc = overrun();
+  if (rc != TLSWIRE_OK)
+    *sent = 0;
+  return rc;
+}
+
+int tlswire_transport_recv(tlswire_transport *t, void *buf, size_t len,
+                           size_t *received) {
+  *received = 0;
+  errno = 0;
+  int rc = transport_status(t->ops->recv(t->io, buf, len, received));
+  if (rc == TLSWIRE_OK && *received > len)
+    rc = overrun();
+  if (rc != TLSWIRE_OK)
+    *received = 0;
+  return rc;
+}
