@@ -309,57 +309,80 @@ static void hex8(const unsigned char *md, char *out) {
     snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* The first connection: handshake, the echo, a clean close. */
-static int first_connection(demo_pair *p, SSL_SESSION **session) {
-  unsigned char *data = malloc(DEMO_BYTES);
-  unsigned char want[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE];
-  char alpn[256], hex[17], verify[300];
-  struct timespec t0;
+/* Random data and its SHA-256, plus an echo state to send it with. */
+static echo *echo_new(unsigned char want[EVP_MAX_MD_SIZE]) {
   echo *e = calloc(1, sizeof *e);
-  int ex = TW_EXIT_SETUP;
+  unsigned char *data = malloc(DEMO_BYTES);
 
-  if (data == NULL || e == NULL || (e->md = EVP_MD_CTX_new()) == NULL ||
+  if (e == NULL || data == NULL || (e->md = EVP_MD_CTX_new()) == NULL ||
       RAND_bytes(data, (int)DEMO_BYTES) != 1 ||
       EVP_DigestInit_ex(e->md, EVP_sha256(), NULL) != 1 ||
       EVP_Digest(data, DEMO_BYTES, want, NULL, EVP_sha256(), NULL) != 1) {
-    tw_err(ex, "demo data: out of memory");
-    goto done;
+    if (e != NULL)
+      EVP_MD_CTX_free(e->md);
+    free(e);
+    free(data);
+    return NULL;
   }
+  e->data = data;
+  e->total = DEMO_BYTES;
+  return e;
+}
+
+static void echo_free(echo *e) {
+  EVP_MD_CTX_free(e->md);
+  free((void *)e->data);
+  free(e);
+}
+
+/* 1 MiB from the client, echoed by the server, checked by the client. */
+static int transfer(demo_pair *p) {
+  unsigned char want[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE];
+  char hex[17];
+  struct timespec t0;
+  echo *e = echo_new(want);
+  int ex;
+
+  if (e == NULL)
+    return tw_err(TW_EXIT_SETUP, "demo data: out of memory");
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  ex = echo_run(p, e);
+  if (ex == TW_EXIT_OK &&
+      (EVP_DigestFinal_ex(e->md, got, NULL) != 1 || memcmp(want, got, 32) != 0))
+    ex = tw_err(TW_EXIT_PEER, "data: SHA-256 of the echo does not match");
+  if (ex == TW_EXIT_OK) {
+    hex8(got, hex);
+    printf("  data:         %zu bytes sent and echoed back in %.1f ms, "
+           "SHA-256 %s... matches\n",
+           e->total, ms_since(&t0), hex);
+  }
+  echo_free(e);
+  return ex;
+}
+
+/* The first connection: handshake, the echo, a clean close; *session is
+ * then the client's session, resumable. */
+static int first_connection(demo_pair *p, SSL_SESSION **session) {
+  char alpn[256], verify[300];
+  const char *group;
+  struct timespec t0;
+  int ex;
+
   clock_gettime(CLOCK_MONOTONIC, &t0);
   if ((ex = handshake(p)) != TW_EXIT_OK)
-    goto done;
+    return ex;
   tw_alpn_selected(p->client, alpn, sizeof alpn);
+  group = tw_group_name(p->client);
   printf("  connection 1: %s, %s, group %s, ALPN %s (%.1f ms)\n",
          tlswire_conn_get_protocol_version_name(p->client),
-         tlswire_conn_get_cipher_name(p->client),
-         tw_group_name(p->client) ? tw_group_name(p->client) : "(none)",
+         tlswire_conn_get_cipher_name(p->client), group ? group : "(none)",
          alpn[0] ? alpn : "(none)", ms_since(&t0));
   printf("  verified:     %s\n",
          tw_verify_summary(p->client, verify, sizeof verify));
-  e->data = data;
-  e->total = DEMO_BYTES;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  if ((ex = echo_run(p, e)) != TW_EXIT_OK)
-    goto done;
-  double ms = ms_since(&t0);
-  EVP_DigestFinal_ex(e->md, got, NULL);
-  if (memcmp(want, got, 32) != 0) {
-    ex = tw_err(TW_EXIT_PEER, "data: SHA-256 of the echo does not match");
-    goto done;
-  }
-  hex8(got, hex);
-  printf("  data:         %zu bytes sent and echoed back in %.1f ms, "
-         "SHA-256 %s... matches\n",
-         e->total, ms, hex);
-  if ((ex = close_pair(p)) != TW_EXIT_OK)
-    goto done;
+  if ((ex = transfer(p)) != TW_EXIT_OK || (ex = close_pair(p)) != TW_EXIT_OK)
+    return ex;
   *session = SSL_get1_session(tlswire_conn_get_ssl(p->client));
-done:
-  if (e != NULL)
-    EVP_MD_CTX_free(e->md);
-  free(e);
-  free(data);
-  return ex;
+  return TW_EXIT_OK;
 }
 
 /* The second connection offers the first one's session. */

@@ -4,6 +4,12 @@
  * The program uses only tlswire's public API, plus OpenSSL itself for
  * certificates, names and the few things reached through the escape hatches
  * (tlswire_context_get_ssl_ctx, tlswire_conn_get_ssl).
+ *
+ * Escape-hatch uses that become tlswire calls once the Context and
+ * Connection surfaces land: ALPN offer/selection (util.c), SNI and host name
+ * checks (client.c, demo.c), the group, ALPN result, resumption, verify
+ * result and peer chain (util.c), sessions (demo.c), the system trust store
+ * (client.c) and extra chain certificates (server.c).
  */
 #ifndef TLSWIRE_TOOL_H
 #define TLSWIRE_TOOL_H

@@ -79,6 +79,9 @@ int tw_fail_conn(const char *what, const tlswire_conn *conn, int rc) {
           describe(tlswire_conn_last_error(conn), rc));
   if (why != NULL)
     fprintf(stderr, " (%s)", why);
+  else if (rc == TLSWIRE_E_SYSCALL &&
+           tlswire_error_errno(tlswire_conn_last_error(conn)) == -1)
+    fprintf(stderr, " (the peer closed the connection without close_notify)");
   fputc('\n', stderr);
   return tw_exit_for(rc);
 }

@@ -9,7 +9,7 @@
 # leaf "localhost", and an unrelated CA. Servers listen on port 0 (the
 # kernel picks a free port) and print it; each serves one connection.
 . "${srcdir:-.}/tests/tools/lib.sh"
-echo "1..33"
+echo "1..38"
 cd "$tw_tmp" || exit 1
 
 # --- certificates ---------------------------------------------------------
@@ -121,6 +121,22 @@ client badhost 'x
 expect_fail "client --verify-hostname with another name" "certificate verify failed"
 says badhost.err "hostname mismatch"
 
+# s_server sends one line and, at EOF on its stdin, drops the connection
+# without close_notify: a truncated stream is a failure, never a clean end.
+bg_start trunc.server sh -c "printf 'bye\\n' | exec timeout $TW_TIMEOUT \
+  openssl s_server -accept 127.0.0.1:0 -naccept 1 -cert leaf.pem \
+  -key leaf.key -cert_chain inter.pem"
+port=
+wait_for trunc.server '^ACCEPT' && port=$(port_of trunc.server '^ACCEPT')
+mkfifo hold
+exec 3<>hold # the client's stdin stays open: the server must end first
+tw client 127.0.0.1 "$port" --cafile root.pem <&3 >trunc.out 2>trunc.err
+rc=$?
+exec 3>&-
+name=trunc
+expect_fail "s_server drops the connection without close_notify" "Unexpected EOF"
+says trunc.out "bye"
+
 # --- openssl s_client -> tlswire server -----------------------------------
 # tw_server_start NAME ARGS...: tlswire server --once on a free port.
 tw_server_start() {
@@ -175,6 +191,21 @@ client tt 'ping
 expect_ok "client -> server (fd transport), both tlswire"
 says tt.out "ping"
 server_exit
+
+# 1 MiB of random bytes through the client's stdin/stdout relay and back.
+head -c 1048576 /dev/urandom >big
+tw_server_start big
+tw client 127.0.0.1 "$port" --cafile root.pem -q <big >big.out 2>big.err
+rc=$?
+server_exit
+if [ "$rc" -eq 0 ] && cmp -s big big.out; then
+  ok "client -> server: 1 MiB relayed from stdin and back to stdout intact"
+else
+  not_ok "client -> server: 1 MiB relayed and back (exit $rc)"
+  diag big.err big.server
+fi
+if [ ! -s big.err ]; then ok "  client -q prints nothing on stderr"; else not_ok "  client -q prints nothing on stderr"; diag big.err; fi
+says big.server "1048576 bytes echoed"
 
 tw_server_start alpn --alpn tw/1
 client alpn 'x
