@@ -12,6 +12,9 @@ libtlswire_core_la_SOURCES += transports/noposix.c
 endif
 EXTRA_DIST += transports/README
 
+# Driving bound connections in tests.
+tests_libtwtest_la_SOURCES += tests/helpers/bound.c tests/helpers/bound.h
+
 # Tests. The POSIX ones only where the POSIX transports are built.
 TW_TRANSPORT_TESTS = tests/check_transport_pipe tests/check_transport_callback \
 	tests/check_bind
@@ -27,8 +30,7 @@ tests_check_transport_pipe_LDADD = $(TEST_LIBS)
 tests_check_transport_callback_SOURCES = tests/check_transport_callback.c
 tests_check_transport_callback_CFLAGS = $(TEST_CFLAGS)
 tests_check_transport_callback_LDADD = $(TEST_LIBS)
-tests_check_bind_SOURCES = tests/check_bind.c tests/helpers/bound.c \
-	tests/helpers/bound.h
+tests_check_bind_SOURCES = tests/check_bind.c
 tests_check_bind_CFLAGS = $(TEST_CFLAGS)
 tests_check_bind_LDADD = $(TEST_LIBS)
 tests_check_transport_socket_SOURCES = tests/check_transport_socket.c
@@ -37,8 +39,7 @@ tests_check_transport_socket_LDADD = $(TEST_LIBS)
 tests_check_transport_fd_SOURCES = tests/check_transport_fd.c
 tests_check_transport_fd_CFLAGS = $(TEST_CFLAGS)
 tests_check_transport_fd_LDADD = $(TEST_LIBS)
-tests_check_socket_conn_SOURCES = tests/check_socket_conn.c \
-	tests/helpers/bound.c tests/helpers/bound.h
+tests_check_socket_conn_SOURCES = tests/check_socket_conn.c
 tests_check_socket_conn_CFLAGS = $(TEST_CFLAGS)
 tests_check_socket_conn_LDADD = $(TEST_LIBS)
 

@@ -30,9 +30,8 @@ static int send_some(struct tlswire_bio_state *st, const void *buf, size_t len,
   *done = 0;
   while (*done < len) {
     size_t n;
-    int rc = tlswire_transport_send(st->transport,
-                                    (const char *)buf + *done, len - *done,
-                                    &n);
+    int rc = tlswire_transport_send(st->transport, (const char *)buf + *done,
+                                    len - *done, &n);
     if (rc == TLSWIRE_E_SYSCALL)
       return io_failed(st);
     if (rc != TLSWIRE_OK || n == 0)

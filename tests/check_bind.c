@@ -135,8 +135,7 @@ START_TEST(full_transport_backpressure) {
   size_t have = 0;
   for (int round = 0; have < 200000 && round < 10000; round++) {
     if (off < 200000 &&
-        tlswire_conn_send(p.client, data + off, 200000 - off, &n) ==
-            TLSWIRE_OK)
+        tlswire_conn_send(p.client, data + off, 200000 - off, &n) == TLSWIRE_OK)
       off += n;
     else
       tlswire_conn_flush(p.client);

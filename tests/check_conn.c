@@ -382,18 +382,6 @@ START_TEST(null_and_empty_arguments) {
 }
 END_TEST
 
-/* Transports arrive in a later release: a non-NULL one is refused. */
-START_TEST(transport_unsupported) {
-  tlswire_context *ctx;
-  ck_assert_int_eq(tlswire_context_new(&ctx, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
-  tlswire_conn *conn = (tlswire_conn *)&conn;
-  ck_assert_int_eq(tlswire_conn_new(&conn, ctx, (tlswire_transport *)ctx),
-                   TLSWIRE_E_UNSUPPORTED);
-  ck_assert_ptr_null(conn);
-  tlswire_context_free(ctx);
-}
-END_TEST
-
 /* One connection's failure is never visible on another. */
 START_TEST(errors_isolated) {
   tw_pair a, b;
@@ -560,7 +548,6 @@ static Suite *conn_suite(void) {
   TW_ADD(s, fresh_connection_queries);
   TW_ADD(s, client_after_first_step);
   TW_ADD(s, null_and_empty_arguments);
-  TW_ADD(s, transport_unsupported);
   TW_ADD(s, errors_isolated);
   TW_ADD(s, send_is_partial);
   TW_ADD(s, send_from_moved_buffer);

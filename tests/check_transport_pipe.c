@@ -43,8 +43,7 @@ START_TEST(pipe_moves_bytes_both_ways) {
   ck_assert_int_eq(tsend(ta, "hello", &n), TLSWIRE_OK);
   ck_assert_uint_eq(n, 5);
   ck_assert_int_eq(tsend(tb, "world!", &n), TLSWIRE_OK);
-  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n),
-                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n), TLSWIRE_OK);
   ck_assert_uint_eq(n, 5);
   ck_assert_int_eq(memcmp(buf, "hello", 5), 0);
   ck_assert_int_eq(tlswire_transport_recv(ta, buf, 3, &n), TLSWIRE_OK);
@@ -80,12 +79,10 @@ START_TEST(pipe_max_chunk_shortens_calls) {
   ck_assert_uint_eq(n, 1);
   ck_assert_int_eq(tsend(ta, "bc", &n), TLSWIRE_OK);
   ck_assert_int_eq(tlswire_transport_pipe_set_max_chunk(tb, 1), TLSWIRE_OK);
-  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n),
-                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n), TLSWIRE_OK);
   ck_assert_uint_eq(n, 1);
   ck_assert_int_eq(tlswire_transport_pipe_set_max_chunk(tb, 0), TLSWIRE_OK);
-  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n),
-                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n), TLSWIRE_OK);
   ck_assert_uint_eq(n, 1);
 }
 END_TEST
@@ -115,11 +112,9 @@ START_TEST(pipe_eof_after_cuts_the_stream) {
   char buf[16];
   ck_assert_int_eq(tlswire_transport_pipe_set_eof_after(tb, 4), TLSWIRE_OK);
   ck_assert_int_eq(tsend(ta, "abcdefgh", &n), TLSWIRE_OK);
-  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n),
-                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n), TLSWIRE_OK);
   ck_assert_uint_eq(n, 4);
-  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n),
-                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n), TLSWIRE_OK);
   ck_assert_uint_eq(n, 0); /* EOF */
 }
 END_TEST
@@ -129,8 +124,7 @@ START_TEST(pipe_reset_after_fails_with_econnreset) {
   char buf[16];
   ck_assert_int_eq(tlswire_transport_pipe_set_reset_after(tb, 2), TLSWIRE_OK);
   ck_assert_int_eq(tsend(ta, "abcdefgh", &n), TLSWIRE_OK);
-  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n),
-                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n), TLSWIRE_OK);
   ck_assert_uint_eq(n, 2);
   errno = 0;
   ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n),
@@ -147,11 +141,9 @@ START_TEST(pipe_closed_end_gives_eof_then_epipe) {
   ck_assert_int_eq(tsend(ta, "bye", &n), TLSWIRE_OK);
   tlswire_transport_free(ta);
   ta = NULL;
-  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n),
-                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n), TLSWIRE_OK);
   ck_assert_uint_eq(n, 3); /* in-flight bytes still arrive */
-  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n),
-                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n), TLSWIRE_OK);
   ck_assert_uint_eq(n, 0);
   ck_assert_int_eq(tsend(tb, "x", &n), TLSWIRE_E_SYSCALL);
   ck_assert_int_eq(errno, EPIPE);
@@ -168,8 +160,7 @@ START_TEST(pipe_datagrams_keep_boundaries) {
   ck_assert_int_eq(tsend(ta, "ijklm", &n), TLSWIRE_E_WANT_WRITE); /* 16 */
   ck_assert_int_eq(tsend(ta, "0123456789abcdef", &n), TLSWIRE_E_SYSCALL);
   ck_assert_int_eq(errno, EMSGSIZE); /* never fits */
-  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n),
-                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_recv(tb, buf, sizeof buf, &n), TLSWIRE_OK);
   ck_assert_uint_eq(n, 3);
   ck_assert_int_eq(tlswire_transport_recv(tb, buf, 2, &n), TLSWIRE_OK);
   ck_assert_uint_eq(n, 2); /* truncated, the rest dropped */

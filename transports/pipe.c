@@ -205,8 +205,7 @@ int tlswire_transport_pipe_set_wouldblock_every(tlswire_transport *end,
   return TLSWIRE_OK;
 }
 
-int tlswire_transport_pipe_set_eof_after(tlswire_transport *end,
-                                         size_t bytes) {
+int tlswire_transport_pipe_set_eof_after(tlswire_transport *end, size_t bytes) {
   struct pipe_end *e = pipe_end_of(end);
   TW_GUARD(e != NULL, TLSWIRE_E_INVALID);
   e->eof_after = bytes == 0 ? 0 : e->received + bytes;
