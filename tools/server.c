@@ -2,7 +2,9 @@
  * tools/server.c - `tlswire server PORT --cert FILE --key FILE`: listens,
  * accepts one client at a time, prints what was negotiated with it, and
  * echoes whatever it sends until it closes. --once serves a single client
- * and exits with that client's outcome.
+ * and exits with that client's outcome. With the socket transport, clients
+ * come from tlswire_conn_accept on a connection bound to the listening
+ * socket, as with pyOpenSSL's Connection.accept.
  */
 #include "tool.h"
 
@@ -221,15 +223,78 @@ static int echo(tlswire_conn *conn, int fd, size_t *total) {
   }
 }
 
-static int serve_one(tlswire_context *ctx, int fd, int use_fd) {
-  tlswire_conn *conn;
+/* The listening side. With the socket transport it is a connection bound
+ * to the listening socket, whose accept hands out bound connections in the
+ * server role (pyOpenSSL's Connection.accept); with the fd transport,
+ * accept(2) and a new fd transport per client. */
+typedef struct listener {
+  tlswire_context *ctx;
+  tlswire_conn *conn; /* socket transport only; owns lfd */
+  int lfd, use_fd;
+} listener;
+
+static int listener_open(listener *l, tlswire_context *ctx, int lfd,
+                         int use_fd) {
+  tlswire_transport *t;
+  int rc;
+
+  *l = (listener){.ctx = ctx, .lfd = lfd, .use_fd = use_fd};
+  if (use_fd)
+    return TW_EXIT_OK;
+  rc = tlswire_transport_socket_new(&t, lfd, TLSWIRE_TRANSPORT_CLOSE);
+  if (rc != TLSWIRE_OK) {
+    close(lfd);
+    return tw_err(tw_exit_for(rc), "listening transport: %s",
+                  tlswire_status_name(rc));
+  }
+  rc = tlswire_conn_new(&l->conn, ctx, t); /* owns t, also on failure */
+  return rc == TLSWIRE_OK ? TW_EXIT_OK
+                          : tw_fail_ctx("listening connection", ctx, rc);
+}
+
+static void listener_close(listener *l) {
+  if (l->conn != NULL)
+    tlswire_conn_free(l->conn);
+  else if (l->use_fd)
+    close(l->lfd);
+}
+
+static int accept_fd(listener *l, tlswire_conn **conn) {
+  int fd;
+
+  do
+    fd = accept(l->lfd, NULL, NULL);
+  while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));
+  if (fd < 0)
+    return tw_err(TW_EXIT_SETUP, "accept: %s", strerror(errno));
+  return tw_conn_on_fd(conn, l->ctx, fd, 1);
+}
+
+static int accept_socket(listener *l, tlswire_conn **conn) {
+  int rc, err;
+
+  while ((rc = tlswire_conn_accept(l->conn, conn, NULL, NULL)) != 0) {
+    err = tlswire_error_errno(tlswire_conn_last_error(l->conn));
+    if (rc != TLSWIRE_E_SYSCALL || (err != EINTR && err != ECONNABORTED)) {
+      tw_fail_conn("accept", l->conn, rc);
+      return TW_EXIT_SETUP;
+    }
+  }
+  if (tw_net_nonblock(tlswire_conn_fileno(*conn)) != 0) {
+    tlswire_conn_free(*conn);
+    return tw_err(TW_EXIT_SETUP, "cannot make the socket non-blocking");
+  }
+  return TW_EXIT_OK;
+}
+
+/* Handshake, echo, close with one client; the connection is freed. */
+static int serve_one(tlswire_conn *conn) {
+  int fd = tlswire_conn_fileno(conn);
   char peer[128];
   size_t total = 0;
   int ex;
 
   tw_net_peer_name(fd, peer, sizeof peer);
-  if ((ex = tw_conn_on_fd(&conn, ctx, fd, use_fd)) != TW_EXIT_OK)
-    return ex;
   tlswire_conn_set_accept_state(conn);
   ex = tw_handshake(conn, fd, "handshake");
   if (ex == TW_EXIT_OK) {
@@ -246,15 +311,16 @@ static int serve_one(tlswire_context *ctx, int fd, int use_fd) {
   return ex;
 }
 
-static int serve(tlswire_context *ctx, int lfd, const server_opts *o) {
+static int serve(listener *l, int once) {
+  tlswire_conn *conn;
+  int ex;
+
   for (;;) {
-    int fd = accept(lfd, NULL, NULL);
-    if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
-      continue;
-    if (fd < 0)
-      return tw_err(TW_EXIT_SETUP, "accept: %s", strerror(errno));
-    int ex = serve_one(ctx, fd, o->use_fd);
-    if (o->once)
+    ex = l->use_fd ? accept_fd(l, &conn) : accept_socket(l, &conn);
+    if (ex != TW_EXIT_OK)
+      return ex;
+    ex = serve_one(conn);
+    if (once)
       return ex;
   }
 }
@@ -262,6 +328,7 @@ static int serve(tlswire_context *ctx, int lfd, const server_opts *o) {
 int tw_cmd_server(int argc, char **argv) {
   server_opts o = {.bind = "127.0.0.1"};
   tlswire_context *ctx = NULL;
+  listener l;
   char addr[128];
   int lfd, ex = parse(argc, argv, &o);
 
@@ -275,10 +342,13 @@ int tw_cmd_server(int argc, char **argv) {
     ex = TW_EXIT_SETUP;
   if (ex == TW_EXIT_OK) {
     tw_net_local_name(lfd, addr, sizeof addr);
+    ex = listener_open(&l, ctx, lfd, o.use_fd);
+  }
+  if (ex == TW_EXIT_OK) {
     printf("listening on %s\n", addr);
     fflush(stdout);
-    ex = serve(ctx, lfd, &o);
-    close(lfd);
+    ex = serve(&l, o.once);
+    listener_close(&l);
   }
   tlswire_context_free(ctx);
   return ex;
