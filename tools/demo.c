@@ -304,8 +304,8 @@ static double ms_since(const struct timespec *t0) {
          (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void hex8(const unsigned char *md, char *out) {
-  for (int i = 0; i < 8; i++)
+static void hex4(const unsigned char *md, char *out) {
+  for (int i = 0; i < 4; i++)
     snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
@@ -338,7 +338,7 @@ static void echo_free(echo *e) {
 /* 1 MiB from the client, echoed by the server, checked by the client. */
 static int transfer(demo_pair *p) {
   unsigned char want[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE];
-  char hex[17];
+  char hex[9];
   struct timespec t0;
   echo *e = echo_new(want);
   int ex;
@@ -351,9 +351,9 @@ static int transfer(demo_pair *p) {
       (EVP_DigestFinal_ex(e->md, got, NULL) != 1 || memcmp(want, got, 32) != 0))
     ex = tw_err(TW_EXIT_PEER, "data: SHA-256 of the echo does not match");
   if (ex == TW_EXIT_OK) {
-    hex8(got, hex);
-    printf("  data:         %zu bytes sent and echoed back in %.1f ms, "
-           "SHA-256 %s... matches\n",
+    hex4(got, hex);
+    printf("  data:         %zu bytes echoed back in %.1f ms, SHA-256 %s "
+           "matches\n",
            e->total, ms_since(&t0), hex);
   }
   echo_free(e);
@@ -365,18 +365,16 @@ static int transfer(demo_pair *p) {
 static int first_connection(demo_pair *p, SSL_SESSION **session) {
   char alpn[256], verify[300];
   const char *group;
-  struct timespec t0;
   int ex;
 
-  clock_gettime(CLOCK_MONOTONIC, &t0);
   if ((ex = handshake(p)) != TW_EXIT_OK)
     return ex;
   tw_alpn_selected(p->client, alpn, sizeof alpn);
   group = tw_group_name(p->client);
-  printf("  connection 1: %s, %s, group %s, ALPN %s (%.1f ms)\n",
+  printf("  connection 1: %s %s, group %s, ALPN %s\n",
          tlswire_conn_get_protocol_version_name(p->client),
          tlswire_conn_get_cipher_name(p->client), group ? group : "(none)",
-         alpn[0] ? alpn : "(none)", ms_since(&t0));
+         alpn[0] ? alpn : "(none)");
   printf("  verified:     %s\n",
          tw_verify_summary(p->client, verify, sizeof verify));
   if ((ex = transfer(p)) != TW_EXIT_OK || (ex = close_pair(p)) != TW_EXIT_OK)
@@ -401,7 +399,7 @@ static int second_connection(demo_pair *p) {
     return tw_err(TW_EXIT_PEER, "resumed connection: data: %s",
                   tlswire_status_name(rc));
   int resumed = tw_session_reused(p->client) && tw_session_reused(p->server);
-  printf("  connection 2: %s, %s, session %s\n",
+  printf("  connection 2: %s %s, session %s\n",
          tlswire_conn_get_protocol_version_name(p->client),
          tlswire_conn_get_cipher_name(p->client),
          resumed ? "resumed" : "NOT resumed");
@@ -457,8 +455,7 @@ static int run(tlswire_context *cctx, tlswire_context *sctx) {
   ex = second_connection(&p);
   pair_free(&p);
   if (ex == TW_EXIT_OK)
-    printf("  shutdown:     close_notify sent and received on both "
-           "connections\n");
+    printf("  shutdown:     close_notify both ways, on both connections\n");
   return ex;
 }
 
@@ -469,11 +466,11 @@ int tw_cmd_demo(int argc, char **argv) {
 
   if (ex != TW_EXIT_OK)
     return ex < 0 ? TW_EXIT_OK : ex;
-  printf("tlswire demo: a TLS client and server in one process, joined by "
-         "the pipe transport\n");
+  printf("tlswire demo: client and server in one process over the pipe "
+         "transport\n");
   if (tw_certs_make(&certs, DEMO_CA, DEMO_HOST) != 0)
     return tw_err(TW_EXIT_SETUP, "could not make the demo certificates");
-  printf("  certificate:  EC P-256 \"" DEMO_HOST "\" signed by \"" DEMO_CA
+  printf("  certificate:  EC P-256 \"" DEMO_HOST "\" from \"" DEMO_CA
          "\", made in memory\n");
   ex = server_ctx(&sctx, &certs, version);
   if (ex == TW_EXIT_OK)
