@@ -197,6 +197,10 @@ void tlswire_bind_free(tlswire_conn *conn) {
   conn->bio.transport = NULL;
 }
 
+int tlswire_bind_output_stuck(const tlswire_conn *conn) {
+  return conn->bio.transport != NULL && tlswire_ring_len(&conn->bio.out) > 0;
+}
+
 int tlswire_bind_memory_only(tlswire_conn *conn) {
   if (conn->bio.transport == NULL)
     return TLSWIRE_OK;

@@ -51,6 +51,10 @@ int tlswire_bind_pre(tlswire_conn *conn, enum tlswire_bind_op op);
  * transport before anything else can happen. Returns the final status. */
 int tlswire_bind_post(tlswire_conn *conn, enum tlswire_bind_op op, int rc);
 
+/* 1 when a bound connection has output its transport has not taken yet
+ * (want_write is then true), else 0. */
+int tlswire_bind_output_stuck(const tlswire_conn *conn);
+
 /* TLSWIRE_E_STATE (recorded) on a bound connection, TLSWIRE_OK otherwise:
  * the guard of the bio_* functions. */
 int tlswire_bind_memory_only(tlswire_conn *conn);

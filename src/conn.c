@@ -378,7 +378,8 @@ int tlswire_conn_want_read(const tlswire_conn *conn) {
 }
 
 int tlswire_conn_want_write(const tlswire_conn *conn) {
-  return conn ? SSL_want_write(conn->ssl) : 0;
+  return conn ? SSL_want_write(conn->ssl) || tlswire_bind_output_stuck(conn)
+              : 0;
 }
 
 const char *tlswire_conn_get_cipher_name(const tlswire_conn *conn) {

@@ -97,12 +97,13 @@ START_TEST(unsent_tail_waits_in_the_ring) {
   ck_assert_uint_gt(tlswire_conn_bio_pending_out(p.client), 800);
   ck_assert_int_eq(tlswire_conn_recv(p.client, buf, sizeof buf, &n),
                    TLSWIRE_E_WANT_WRITE);
-  ck_assert_int_eq(tlswire_conn_want_write(p.client), 0);
+  ck_assert_int_eq(tlswire_conn_want_write(p.client), 1);
   int rc, rounds = 0;
   while ((rc = tlswire_conn_flush(p.client)) == TLSWIRE_E_WANT_WRITE)
     ck_assert_int_lt(++rounds, 100);
   ck_assert_int_eq(rc, TLSWIRE_OK);
   ck_assert_uint_eq(tlswire_conn_bio_pending_out(p.client), 0);
+  ck_assert_int_eq(tlswire_conn_want_write(p.client), 0);
   ck_assert_int_eq(tlswire_conn_recv(p.server, buf, sizeof buf, &n),
                    TLSWIRE_OK);
   ck_assert_uint_eq(n, 1000);
@@ -328,6 +329,41 @@ START_TEST(conn_owns_the_transport) {
 }
 END_TEST
 
+/* DTLS over a datagram pipe: one send per datagram, one recv returns one
+ * datagram; handshake and 1 MiB each way (_i: with would-block faults). */
+START_TEST(dtls_over_datagram_pipe) {
+  tlswire_transport *ct, *st;
+  ck_assert_int_eq(tlswire_transport_pipe_new(&ct, &st, 262144), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_pipe_set_datagram(ct, 1), TLSWIRE_OK);
+  if (_i) {
+    tlswire_transport_pipe_set_wouldblock_every(ct, 3);
+    tlswire_transport_pipe_set_wouldblock_every(st, 2);
+  }
+  tw_pair p;
+  ck_assert_int_eq(tw_bound_pair(&p, TLSWIRE_DTLS_METHOD, ct, st), 0);
+  ck_assert_int_eq(tw_bound_handshake(&p, NULL, NULL), TLSWIRE_OK);
+  ck_assert_int_eq(SSL_is_dtls(tlswire_conn_get_ssl(p.client)), 1);
+  unsigned char *data = tw_pattern(MIB, 12);
+  int who;
+  ck_assert_int_eq(tw_bound_transfer(p.client, p.server, data, MIB, &who),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(tw_bound_transfer(p.server, p.client, data, MIB, &who),
+                   TLSWIRE_OK);
+  int rc;
+  while ((rc = tlswire_conn_shutdown(p.client)) == TLSWIRE_E_WANT_WRITE)
+    ;
+  ck_assert_int_eq(rc, 0);
+  char buf[16];
+  size_t n;
+  while ((rc = tlswire_conn_recv(p.server, buf, sizeof buf, &n)) ==
+         TLSWIRE_E_WANT_READ)
+    ; /* the injected would-blocks */
+  ck_assert_int_eq(rc, TLSWIRE_E_ZERO_RETURN);
+  free(data);
+  tw_pair_free(&p);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("bind");
   TCase *tc = tcase_create("pipe_transfer_with_faults");
@@ -339,6 +375,10 @@ static Suite *make_suite(void) {
   tcase_set_timeout(tc, 15);
   tcase_add_test(tc, eof_mid_stream_is_truncation);
   tcase_add_test(tc, reset_mid_stream_is_econnreset);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("dtls_over_datagram_pipe");
+  tcase_set_timeout(tc, 20);
+  tcase_add_loop_test(tc, dtls_over_datagram_pipe, 0, 2);
   suite_add_tcase(s, tc);
   TW_ADD(s, write_through_and_read_through);
   TW_ADD(s, unsent_tail_waits_in_the_ring);

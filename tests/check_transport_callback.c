@@ -196,11 +196,28 @@ START_TEST(user_recv_failure_is_syscall_with_errno) {
 }
 END_TEST
 
+/* The POSIX constructors exist in every build; without the POSIX
+ * transports (--disable-posix-transports) they say so. */
+START_TEST(posix_constructors_match_the_build) {
+  tlswire_transport *t = (void *)1;
+  int rc = tlswire_transport_socket_new(&t, -1, 0);
+  ck_assert_ptr_null(t);
+  ck_assert_int_eq(rc, TLSWIRE_HAVE_POSIX_TRANSPORTS ? TLSWIRE_E_INVALID
+                                                     : TLSWIRE_E_UNSUPPORTED);
+  t = (void *)1;
+  rc = tlswire_transport_fd_new(&t, -1, -1, 0);
+  ck_assert_ptr_null(t);
+  ck_assert_int_eq(rc, TLSWIRE_HAVE_POSIX_TRANSPORTS ? TLSWIRE_E_INVALID
+                                                     : TLSWIRE_E_UNSUPPORTED);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("transport_callback");
   TW_ADD(s, transport_new_validates_ops);
   TW_ADD(s, transport_fileno_comes_from_the_op);
   TW_ADD(s, user_recv_failure_is_syscall_with_errno);
+  TW_ADD(s, posix_constructors_match_the_build);
   TCase *tc = tcase_create("user_failures_reach_the_caller");
   tcase_add_loop_test(tc, user_failures_reach_the_caller, 0, 5);
   suite_add_tcase(s, tc);

@@ -257,6 +257,54 @@ START_TEST(tls_over_socket_nonblocking) {
 }
 END_TEST
 
+/* Two UDP sockets on 127.0.0.1 connected to each other. */
+static void udp_pair(int fds[2]) {
+  struct sockaddr_in a[2];
+  for (int i = 0; i < 2; i++) {
+    fds[i] = socket(AF_INET, SOCK_DGRAM, 0);
+    memset(&a[i], 0, sizeof a[i]);
+    a[i].sin_family = AF_INET;
+    a[i].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a[i];
+    ck_assert_int_eq(bind(fds[i], (struct sockaddr *)&a[i], sizeof a[i]), 0);
+    ck_assert_int_eq(getsockname(fds[i], (struct sockaddr *)&a[i], &len), 0);
+  }
+  for (int i = 0; i < 2; i++)
+    ck_assert_int_eq(connect(fds[i], (struct sockaddr *)&a[!i], sizeof a[!i]),
+                     0);
+}
+
+/* DTLS over UDP: one send per datagram, one recv per datagram;
+ * non-blocking, in lock step so that loopback never drops a datagram. */
+START_TEST(dtls_over_udp) {
+  int fds[2];
+  udp_pair(fds);
+  nonblocking(fds[0]);
+  nonblocking(fds[1]);
+  tlswire_transport *ct, *st;
+  ck_assert_int_eq(tlswire_transport_socket_new(&ct, fds[0],
+                                                TLSWIRE_TRANSPORT_CLOSE |
+                                                    TLSWIRE_TRANSPORT_DATAGRAM),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(
+      tlswire_transport_socket_new(&st, fds[1], TLSWIRE_TRANSPORT_CLOSE),
+      TLSWIRE_OK);
+  tw_pair p;
+  ck_assert_int_eq(tw_bound_pair(&p, TLSWIRE_DTLS_METHOD, ct, st), 0);
+  ck_assert_int_eq(tw_bound_handshake(&p, NULL, NULL), TLSWIRE_OK);
+  unsigned char *data = tw_pattern(256 * 1024, 13);
+  int who;
+  ck_assert_int_eq(
+      tw_bound_transfer(p.client, p.server, data, 256 * 1024, &who),
+      TLSWIRE_OK);
+  ck_assert_int_eq(
+      tw_bound_transfer(p.server, p.client, data, 256 * 1024, &who),
+      TLSWIRE_OK);
+  free(data);
+  tw_pair_free(&p);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("transport_socket");
   TW_ADD(s, socket_new_rejects_bad_arguments);
@@ -270,6 +318,7 @@ static Suite *make_suite(void) {
   tcase_set_timeout(tc, 20);
   tcase_add_loop_test(tc, tls_over_socket_blocking, 0, 2);
   tcase_add_loop_test(tc, tls_over_socket_nonblocking, 0, 2);
+  tcase_add_test(tc, dtls_over_udp);
   suite_add_tcase(s, tc);
   return s;
 }

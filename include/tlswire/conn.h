@@ -180,7 +180,9 @@ TLSWIRE_API int tlswire_conn_want_read(const tlswire_conn *conn);
 
 /* 1 if the last operation stopped because the output could not be written
  * (SSL_want_write), else 0. In memory mode this is 1 only when the output
- * ring was full; output waiting in the ring is bio_pending_out(). */
+ * ring was full; output waiting in the ring is bio_pending_out(). On a
+ * connection bound to a transport it is also 1 while ciphertext the
+ * transport has not taken yet waits (see tlswire_conn_flush()). */
 TLSWIRE_API int tlswire_conn_want_write(const tlswire_conn *conn);
 
 /* --- what was negotiated ------------------------------------------------ */

@@ -153,10 +153,12 @@ TLSWIRE_API int tlswire_transport_pipe_new(tlswire_transport **a,
  * set_wouldblock_every: every Nth call of send or recv (counted together)
  *   returns TLSWIRE_E_WANT_WRITE / TLSWIRE_E_WANT_READ without moving
  *   anything.
- * set_eof_after: once this end has received that many bytes, recv reports
- *   end of file (the rest of the stream is never delivered).
- * set_reset_after: once this end has received that many bytes, recv and send
- *   fail with TLSWIRE_E_SYSCALL, errno ECONNRESET.
+ * set_eof_after: once this end has received that many more bytes (counted
+ *   from this call), recv reports end of file (the rest of the stream is
+ *   never delivered).
+ * set_reset_after: once this end has received that many more bytes (counted
+ *   from this call), recv and send fail with TLSWIRE_E_SYSCALL, errno
+ *   ECONNRESET.
  * set_datagram: on (non-zero) makes the pipe carry datagrams in both
  *   directions: one send is one datagram, one recv returns one datagram
  *   (truncated to the buffer, the rest dropped, as UDP does); the capacity
