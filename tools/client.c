@@ -329,8 +329,10 @@ static int relay_run(relay *r) {
     r->sock_events = 0;
     if ((ex = relay_in(r)) != TW_EXIT_OK)
       return ex;
-    if (r->peer_closed)
-      return tw_close(r->conn, r->fd, 0);
+    if (r->peer_closed) {
+      tw_close_reply(r->conn);
+      return TW_EXIT_OK;
+    }
     if ((ex = relay_out(r)) != TW_EXIT_OK)
       return ex;
     if (tlswire_conn_pending(r->conn) > 0)

@@ -69,20 +69,9 @@ int tw_send_all(tlswire_conn *conn, int fd, const void *buf, size_t len) {
   return flush_all(conn, fd, "send");
 }
 
-int tw_close(tlswire_conn *conn, int fd, int wait_peer) {
-  int rc, ex;
-
-  for (;;) {
-    rc = tlswire_conn_shutdown(conn);
-    if (rc == 1 || (rc == 0 && !wait_peer))
-      return flush_all(conn, fd, "shutdown");
-    if (rc == 0)
-      rc = TLSWIRE_E_WANT_READ;
-    else if (!is_want(rc))
-      return tw_fail_conn("shutdown", conn, rc);
-    if ((ex = wait_for(fd, rc, "shutdown")) != TW_EXIT_OK)
-      return ex;
-  }
+void tw_close_reply(tlswire_conn *conn) {
+  if (tlswire_conn_shutdown(conn) >= 0)
+    (void)tlswire_conn_flush(conn);
 }
 
 int tw_conn_on_fd(tlswire_conn **conn, tlswire_context *ctx, int fd,

@@ -214,8 +214,10 @@ static int echo(tlswire_conn *conn, int fd, size_t *total) {
       *total += n;
       continue;
     }
-    if (rc == TLSWIRE_E_ZERO_RETURN)
-      return tw_close(conn, fd, 0);
+    if (rc == TLSWIRE_E_ZERO_RETURN) {
+      tw_close_reply(conn);
+      return TW_EXIT_OK;
+    }
     if (rc != TLSWIRE_E_WANT_READ && rc != TLSWIRE_E_WANT_WRITE)
       return tw_fail_conn("receive", conn, rc);
     if (tw_net_wait(fd, rc, -1) < 0)

@@ -131,16 +131,16 @@ int tw_net_wait(int fd, int want, int timeout_ms);
  * poll() on fd whenever it reports TLSWIRE_E_WANT_*. They print what went
  * wrong and return an exit code. */
 
-/* How long a handshake or a close may wait for the peer. */
+/* How long a handshake or a send may wait for the peer. */
 #define TW_IO_TIMEOUT_MS 30000
 
 /* Runs the handshake to the end. */
 int tw_handshake(tlswire_conn *conn, int fd, const char *who);
 /* Sends all of buf. */
 int tw_send_all(tlswire_conn *conn, int fd, const void *buf, size_t len);
-/* Sends close_notify (if not sent yet) and, if wait_peer, waits for the
- * peer's. */
-int tw_close(tlswire_conn *conn, int fd, int wait_peer);
+/* Answers the peer's close_notify with ours, without waiting. A failure is
+ * ignored: the peer ended the session cleanly and may be gone already. */
+void tw_close_reply(tlswire_conn *conn);
 /* Binds a new connection of ctx to the connected socket fd through the
  * socket transport (use_fd 0) or the fd transport (use_fd 1); the
  * connection then owns fd and closes it. On failure fd is closed too. */

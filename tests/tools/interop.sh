@@ -9,7 +9,7 @@
 # leaf "localhost", and an unrelated CA. Servers listen on port 0 (the
 # kernel picks a free port) and print it; each serves one connection.
 . "${srcdir:-.}/tests/tools/lib.sh"
-echo "1..38"
+echo "1..41"
 cd "$tw_tmp" || exit 1
 
 # --- certificates ---------------------------------------------------------
@@ -138,11 +138,14 @@ expect_fail "s_server drops the connection without close_notify" "Unexpected EOF
 says trunc.out "bye"
 
 # --- openssl s_client -> tlswire server -----------------------------------
-# tw_server_start NAME ARGS...: tlswire server --once on a free port.
+# tw_server_start NAME [--many] ARGS...: tlswire server on a free port,
+# serving one client (--once) unless --many.
 tw_server_start() {
   name=$1
   shift
-  bg_start "$name.server" tw server 0 --once --cert leaf.pem --key leaf.key \
+  once=--once
+  [ "${1:-}" = --many ] && { once=; shift; }
+  bg_start "$name.server" tw server 0 $once --cert leaf.pem --key leaf.key \
     --chain inter.pem "$@"
   server_pid=$tw_last_pid
   port=
@@ -165,13 +168,30 @@ while [ $i -lt 1024 ]; do
 done >data
 if [ "$(wc -c <data)" -eq 65536 ]; then ok "64 KiB of test data"; else not_ok "64 KiB of test data"; fi
 
+# s_client_echo NAME FILE ARGS...: openssl s_client sends FILE to the
+# tlswire server on $port and closes once all of it came back (NAME.out);
+# its exit status in $crc.
+s_client_echo() {
+  name=$1
+  file=$2
+  shift 2
+  size=$(wc -c <"$file")
+  {
+    cat "$file"
+    i=0
+    while [ $i -lt 200 ] && [ "$(wc -c 2>/dev/null <"$name.out")" != "$size" ]; do
+      sleep 0.05
+      i=$((i + 1))
+    done
+  } | timeout "$TW_TIMEOUT" openssl s_client -connect "127.0.0.1:$port" \
+    -CAfile root.pem -verify_return_error -quiet -no_ign_eof "$@" \
+    >"$name.out" 2>"$name.err"
+  crc=$?
+}
+
 for v in 1_3 1_2; do
   tw_server_start s$v --alpn tw/1,tw/0
-  { cat data; i=0; while [ $i -lt 200 ] && [ "$(wc -c <s$v.out 2>/dev/null)" != 65536 ]; do sleep 0.05; i=$((i + 1)); done; } |
-    timeout "$TW_TIMEOUT" openssl s_client -connect "127.0.0.1:$port" \
-      -tls$v -alpn tw/0 -servername localhost -CAfile root.pem \
-      -verify_return_error -quiet -no_ign_eof >s$v.out 2>s$v.err
-  crc=$?
+  s_client_echo s$v data -tls$v -alpn tw/0 -servername localhost
   server_exit
   if [ "$crc" -eq 0 ] && cmp -s data s$v.out; then
     ok "s_client -> server, TLS ${v%_*}.${v#*_}: 64 KiB echoed back intact"
@@ -183,6 +203,28 @@ for v in 1_3 1_2; do
   says s$v.server "alpn:        tw/0"
   says s$v.server "65536 bytes echoed"
 done
+says s1_3.server "server name: localhost"
+
+# Session resumption by OpenSSL's client against a server without --once
+# (TLS 1.2: s_client saves the session during the handshake).
+tw_server_start resume --many
+printf 'resume\n' >resume.in
+s_client_echo resume1 resume.in -tls1_2 -sess_out sess.pem
+s_client_echo resume2 resume.in -tls1_2 -sess_in sess.pem
+i=0
+while [ $i -lt 100 ] && [ "$(grep -c 'closed, 7 bytes echoed' resume.server)" != 2 ]; do
+  sleep 0.1
+  i=$((i + 1))
+done
+kill "$server_pid" 2>/dev/null
+says resume.server "resumed:     no"
+says resume.server "resumed:     yes"
+if [ "$(grep -c 'closed, 7 bytes echoed' resume.server)" = 2 ]; then
+  ok "  the server served both clients"
+else
+  not_ok "  the server served both clients"
+  diag resume.server
+fi
 
 # --- tlswire client -> tlswire server -------------------------------------
 tw_server_start tt --alpn tw/1 --transport fd
