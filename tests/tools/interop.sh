@@ -9,7 +9,7 @@
 # leaf "localhost", and an unrelated CA. Servers listen on port 0 (the
 # kernel picks a free port) and print it; each serves one connection.
 . "${srcdir:-.}/tests/tools/lib.sh"
-echo "1..41"
+echo "1..42"
 cd "$tw_tmp" || exit 1
 
 # --- certificates ---------------------------------------------------------
