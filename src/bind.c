@@ -152,7 +152,6 @@ int tlswire_bind_bio_read(BIO *bio, struct tlswire_bio_state *st, char *buf,
 int tlswire_bind_bio_ctrl_owns(const struct tlswire_bio_state *st, int cmd) {
   switch (cmd) {
   case BIO_CTRL_FLUSH:
-  case BIO_CTRL_DGRAM_GET_MTU_OVERHEAD:
     return 1;
   default:
     return 0;
@@ -173,8 +172,6 @@ long tlswire_bind_bio_ctrl(BIO *bio, struct tlswire_bio_state *st, int cmd,
   switch (cmd) {
   case BIO_CTRL_FLUSH:
     return bio_flush(bio, st);
-  case BIO_CTRL_DGRAM_GET_MTU_OVERHEAD:
-    return 28; /* IPv4 + UDP headers: the MTU libssl is given is the link's */
   default:
     return 0;
   }
@@ -184,11 +181,20 @@ long tlswire_bind_bio_ctrl(BIO *bio, struct tlswire_bio_state *st, int cmd,
  */
 
 int tlswire_bind_attach(tlswire_conn **out, tlswire_transport *t, int rc) {
+  if (t != NULL && t->bound) { /* another connection's: leave it alone */
+    if (rc == TLSWIRE_OK) {
+      tlswire_conn_free(*out);
+      *out = NULL;
+    }
+    return TLSWIRE_E_INVALID;
+  }
   if (rc != TLSWIRE_OK) {
     tlswire_transport_free(t);
     return rc;
   }
   (*out)->bio.transport = t;
+  if (t != NULL)
+    t->bound = 1;
   return TLSWIRE_OK;
 }
 

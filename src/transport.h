@@ -13,6 +13,7 @@ struct tlswire_transport {
   const tlswire_transport_ops *ops;
   void *io;
   int datagram; /* one send / one recv per datagram */
+  int bound;    /* owned by a connection */
 };
 
 /* One call of the transport's send / recv. A SYSCALL status always comes

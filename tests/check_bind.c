@@ -323,6 +323,10 @@ START_TEST(conn_owns_the_transport) {
   tlswire_conn_set_connect_state(c);
   ck_assert_int_eq(tlswire_conn_do_handshake(c), TLSWIRE_E_WANT_WRITE);
   ck_assert_int_eq(destroyed, 1);
+  tlswire_conn *c2 = (void *)1;
+  ck_assert_int_eq(tlswire_conn_new(&c2, ctx, t), TLSWIRE_E_INVALID);
+  ck_assert_ptr_null(c2); /* t stays with c */
+  ck_assert_int_eq(destroyed, 1);
   tlswire_conn_free(c);
   ck_assert_int_eq(destroyed, 2);
   tlswire_context_free(ctx);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <tlswire/tlswire.h>
@@ -155,6 +157,41 @@ START_TEST(socket_shutdown_half_closes) {
   char c;
   ck_assert_int_eq(read(sv[1], &c, 1), 0);
   tlswire_transport_free(t);
+  close(sv[1]);
+}
+END_TEST
+
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig) { alarms++; }
+
+/* A signal without SA_RESTART interrupts the blocking recv (EINTR): the
+ * transport retries, and the byte that arrives later is delivered. */
+START_TEST(socket_recv_retries_after_eintr) {
+  int sv[2];
+  sockpair(sv, SOCK_STREAM);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    usleep(200000);
+    _exit(write(sv[1], "x", 1) == 1 ? 0 : 1);
+  }
+  struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval it = {{0, 0}, {0, 50000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  tlswire_transport *t;
+  ck_assert_int_eq(tlswire_transport_socket_new(&t, sv[0], 0), TLSWIRE_OK);
+  char c;
+  size_t n;
+  ck_assert_int_eq(tlswire_transport_recv(t, &c, 1, &n), TLSWIRE_OK);
+  ck_assert_uint_eq(n, 1);
+  ck_assert_int_eq(c, 'x');
+  ck_assert_int_eq(alarms, 1);
+  int status;
+  waitpid(pid, &status, 0);
+  ck_assert_int_eq(status, 0);
+  tlswire_transport_free(t);
+  close(sv[0]);
   close(sv[1]);
 }
 END_TEST
@@ -314,6 +351,7 @@ static Suite *make_suite(void) {
   TW_ADD(s, socket_reset_is_econnreset);
   TW_ADD(s, socket_shutdown_half_closes);
   TW_ADD(s, socket_datagrams_keep_boundaries);
+  TW_ADD(s, socket_recv_retries_after_eintr);
   TCase *tc = tcase_create("tls_over_socket");
   tcase_set_timeout(tc, 20);
   tcase_add_loop_test(tc, tls_over_socket_blocking, 0, 2);

@@ -9,7 +9,9 @@
  * firmware: a UART, a USB endpoint, a radio stack, a message queue).
  *
  * Binding: tlswire_conn_new(&conn, ctx, t) with t != NULL binds conn to t and
- * takes ownership of t (also when tlswire_conn_new fails: it frees t). A bound
+ * takes ownership of t (also when tlswire_conn_new fails: it frees t; a t
+ * already bound to another connection is refused with TLSWIRE_E_INVALID and
+ * left to its connection). A bound
  * connection's do_handshake, send, recv and shutdown move bytes through t
  * themselves and return TLSWIRE_E_WANT_READ / TLSWIRE_E_WANT_WRITE when t
  * would block; calling the same function again picks up exactly where it
