@@ -1,1 +1,34 @@
 # tools.mk - included by Makefile.am; append with +=.
+#
+# The `tlswire` command-line program (demo, client, server), linked against
+# the installed library libtlswire.la (public API only) and OpenSSL, and its
+# tests: help and usage errors, the offline demo, interoperability with
+# `openssl s_server` / `s_client` on loopback, and the installed program.
+
+# The client and server need the socket and fd transports.
+if POSIX_TRANSPORTS
+bin_PROGRAMS = tools/tlswire
+endif
+tools_tlswire_SOURCES = \
+	tools/tlswire.c tools/tool.h \
+	tools/util.c \
+	tools/certgen.c \
+	tools/net.c \
+	tools/io.c \
+	tools/demo.c \
+	tools/client.c \
+	tools/server.c
+tools_tlswire_LDADD = libtlswire.la $(OPENSSL_LIBS)
+
+TOOLS_TESTS = \
+	tests/tools/usage.sh \
+	tests/tools/demo.sh \
+	tests/tools/interop.sh \
+	tests/tools/installed.sh
+if POSIX_TRANSPORTS
+TESTS += $(TOOLS_TESTS)
+endif
+EXTRA_DIST += $(TOOLS_TESTS) tests/tools/lib.sh
+
+# Both run `make install` in this build tree: one at a time.
+tests/tools/installed.log: tests/outoftree.log

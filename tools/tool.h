@@ -1,0 +1,150 @@
+/*
+ * tools/tool.h - what the subcommands of the tlswire program share.
+ *
+ * The program uses only tlswire's public API, plus OpenSSL itself for
+ * certificates, names and the few things reached through the escape hatches
+ * (tlswire_context_get_ssl_ctx, tlswire_conn_get_ssl).
+ *
+ * Escape-hatch uses that become tlswire calls once the Context and
+ * Connection surfaces land: ALPN offer/selection (util.c), SNI and host name
+ * checks (client.c, demo.c), the group, ALPN result, resumption, verify
+ * result and peer chain (util.c), sessions (demo.c), the system trust store
+ * (client.c) and extra chain certificates (server.c).
+ */
+#ifndef TLSWIRE_TOOL_H
+#define TLSWIRE_TOOL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <openssl/x509.h>
+#include <tlswire/tlswire.h>
+
+/* Exit codes, documented in tlswire --help and at the top of tlswire.c. */
+enum tw_exit {
+  TW_EXIT_OK = 0,    /* success */
+  TW_EXIT_PEER = 1,  /* TLS, verification, network or peer failure */
+  TW_EXIT_USAGE = 2, /* bad command line */
+  TW_EXIT_SETUP = 3  /* local setup: files, keys, bind, out of memory */
+};
+
+/* The program name used in messages ("tlswire"). */
+extern const char *tw_progname;
+
+/* Subcommands: each parses its own arguments (argv[0] is its name) and
+ * returns an exit code. */
+int tw_cmd_demo(int argc, char **argv);
+int tw_cmd_client(int argc, char **argv);
+int tw_cmd_server(int argc, char **argv);
+
+/* --- messages (util.c) ---------------------------------------------------
+ * Every failure message starts with "tlswire: " and names what failed, the
+ * tlswire status (TLSWIRE_E_SSL ...) and the failing object's record. */
+
+/* Prints "tlswire: <fmt>" and a newline on stderr; returns code. */
+int tw_err(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prints a usage error and the hint to --help; returns TW_EXIT_USAGE. */
+int tw_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Reports a failed context call: "tlswire: <what>: <STATUS>: <record>".
+ * Returns TW_EXIT_SETUP (a context is local configuration). */
+int tw_fail_ctx(const char *what, const tlswire_context *ctx, int rc);
+/* Reports a failed connection call the same way, adding the certificate
+ * verification result when verification failed. Returns TW_EXIT_PEER for
+ * failures that come from the peer or the network, TW_EXIT_SETUP for
+ * local ones (out of memory, invalid use). */
+int tw_fail_conn(const char *what, const tlswire_conn *conn, int rc);
+/* The exit code a connection status maps to (see tw_fail_conn). */
+int tw_exit_for(int rc);
+
+/* --- what was negotiated (util.c) ------------------------------------ */
+
+/* Prints the negotiated parameters of an established connection, one
+ * "  key: value" line each: protocol, cipher, group, ALPN, server name,
+ * session resumed, verification. */
+void tw_print_params(FILE *out, const tlswire_conn *conn);
+/* The outcome of certificate verification in words ("ok, host name x
+ * matches", "not requested", or the X.509 reason); may use buf. */
+const char *tw_verify_summary(const tlswire_conn *conn, char *buf, size_t size);
+/* Prints the peer's certificate chain as sent: index, subject, issuer. */
+void tw_print_chain(FILE *out, const tlswire_conn *conn);
+/* The key-exchange group name ("x25519"), or NULL when unknown. */
+const char *tw_group_name(const tlswire_conn *conn);
+/* 1 if the connection resumed a session, else 0. */
+int tw_session_reused(const tlswire_conn *conn);
+/* The negotiated ALPN protocol into buf (NUL-terminated, "" if none). */
+void tw_alpn_selected(const tlswire_conn *conn, char *buf, size_t size);
+/* A certificate name on one line (RFC 2253) into buf. */
+void tw_name_oneline(const X509_NAME *name, char *buf, size_t size);
+
+/* --- ALPN (util.c) --------------------------------------------------- */
+
+/* Turns "h2,http/1.1" into ALPN wire format (length-prefixed) in out.
+ * Returns the wire length, or 0 for an empty or malformed list (an empty
+ * element, or one longer than 255 bytes). */
+size_t tw_alpn_wire(const char *list, unsigned char *out, size_t size);
+/* Client side: offers the protocols of list. TLSWIRE_OK or a status. */
+int tw_alpn_offer(tlswire_context *ctx, const char *list);
+/* Server side: selects the first of the client's protocols that list has
+ * (or rejects the handshake with no_application_protocol when none
+ * overlaps). list is copied. TLSWIRE_OK or a status. */
+int tw_alpn_accept(tlswire_context *ctx, const char *list);
+
+/* --- throw-away certificates (certgen.c) ------------------------------- */
+
+/* An EC P-256 CA and a leaf it signed, made in memory. */
+typedef struct tw_certs {
+  EVP_PKEY *ca_key;
+  X509 *ca;
+  EVP_PKEY *leaf_key;
+  X509 *leaf;
+} tw_certs;
+
+/* Makes a CA named ca_cn and a server leaf for host (subjectAltName DNS
+ * host, IP 127.0.0.1 and ::1), valid from an hour ago for one day.
+ * Returns 0, or -1 (OpenSSL's queue says why). */
+int tw_certs_make(tw_certs *certs, const char *ca_cn, const char *host);
+void tw_certs_free(tw_certs *certs);
+
+/* --- sockets (net.c) -------------------------------------------------- */
+
+/* Resolves host:port (getaddrinfo) and connects a TCP socket to the first
+ * address that answers. Returns the descriptor, or -1 after printing why. */
+int tw_net_connect(const char *host, const char *port);
+/* Binds and listens on addr:port (TCP, SO_REUSEADDR). Returns the
+ * descriptor, or -1 after printing why. */
+int tw_net_listen(const char *addr, const char *port);
+/* The "host:port" a socket is bound to ("[::1]:443" for IPv6). */
+void tw_net_local_name(int fd, char *buf, size_t size);
+/* The "host:port" of the socket's peer. */
+void tw_net_peer_name(int fd, char *buf, size_t size);
+/* Switches a descriptor to non-blocking mode. 0 or -1. */
+int tw_net_nonblock(int fd);
+/* Waits (poll) until the descriptor is ready for what a TLSWIRE_E_WANT_*
+ * status asks: input for WANT_READ, output for WANT_WRITE. timeout_ms < 0
+ * waits forever. Returns 1 when ready, 0 on timeout, -1 on error. */
+int tw_net_wait(int fd, int want, int timeout_ms);
+
+/* --- connections over a descriptor (io.c) ------------------------------
+ * These drive a connection bound to a non-blocking socket, waiting with
+ * poll() on fd whenever it reports TLSWIRE_E_WANT_*. They print what went
+ * wrong and return an exit code. */
+
+/* How long a handshake or a send may wait for the peer. */
+#define TW_IO_TIMEOUT_MS 30000
+
+/* Runs the handshake to the end. */
+int tw_handshake(tlswire_conn *conn, int fd, const char *who);
+/* Sends all of buf. */
+int tw_send_all(tlswire_conn *conn, int fd, const void *buf, size_t len);
+/* Answers the peer's close_notify with ours, without waiting. A failure is
+ * ignored: the peer ended the session cleanly and may be gone already. */
+void tw_close_reply(tlswire_conn *conn);
+/* Binds a new connection of ctx to the connected socket fd through the
+ * socket transport (use_fd 0) or the fd transport (use_fd 1); the
+ * connection then owns fd and closes it. On failure fd is closed too. */
+int tw_conn_on_fd(tlswire_conn **conn, tlswire_context *ctx, int fd,
+                  int use_fd);
+
+#endif /* TLSWIRE_TOOL_H */
