@@ -369,13 +369,15 @@ TLSWIRE_API int tlswire_conn_total_renegotiations(const tlswire_conn *conn);
 
 /* --- what was negotiated: lists ---------------------------------------- */
 
-/* The number of ciphers this connection may use (TLS 1.3 suites included),
- * and the name of cipher i (0-based), a static string; NULL past the end. */
+/* pyOpenSSL's get_cipher_list, as a count and an accessor: the number of
+ * ciphers this connection may use (TLS 1.3 suites included), and the name
+ * of cipher i (0-based), a static string; NULL past the end. */
 TLSWIRE_API size_t tlswire_conn_get_cipher_list_count(const tlswire_conn *conn);
 TLSWIRE_API const char *tlswire_conn_get_cipher_list(const tlswire_conn *conn,
                                                      size_t i);
 
-/* Server: the CA names it sends in CertificateRequest; client: the names it
+/* pyOpenSSL's get_client_ca_list, as a count and an accessor.
+ * Server: the CA names it sends in CertificateRequest; client: the names it
  * received (0 before the handshake). Entry i is borrowed, valid until the
  * next handshake step, set_context or free; NULL past the end. */
 TLSWIRE_API size_t tlswire_conn_get_client_ca_count(const tlswire_conn *conn);
