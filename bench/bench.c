@@ -9,7 +9,12 @@
  * 1.00 is parity and higher is better for rates). Memory is the heap growth
  * per idle established pair (glibc mallinfo2).
  *
- * Usage: tlswire-bench [rounds]   (default 7)
+ * Usage: tlswire-bench [rounds [only]]   (default 7 rounds, every workload)
+ * `only` keeps the workloads whose name contains it. For instruction counts
+ * that repeat run to run, use callgrind on one side's function, e.g.
+ *   valgrind --tool=callgrind --toggle-collect=tw_handshakes \
+ *     bench/tlswire-bench 1 handshake
+ * and the same with raw_handshakes; the ratio of the two totals travels.
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -346,8 +351,11 @@ int main(int argc, char **argv) {
   memset(data, 'x', sizeof data);
   printf("tlswire %s against %s, %d interleaved rounds\n", tlswire_version(),
          OpenSSL_version(OPENSSL_VERSION), rounds);
+  const char *only = argc > 2 ? argv[2] : "";
   for (size_t w = 0; w < sizeof workloads / sizeof workloads[0]; w++) {
     double ratio[100], raw[100], tw[100];
+    if (strstr(workloads[w].name, only) == NULL)
+      continue;
     for (int r = 0; r < rounds; r++) {
       raw[r] = workloads[w].raw();
       tw[r] = workloads[w].tw();
