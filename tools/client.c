@@ -15,10 +15,8 @@
 #include <getopt.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
-
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #define RELAY_CHUNK 16384
 
@@ -171,28 +169,27 @@ static int make_ctx(tlswire_context **ctx, const client_opts *o) {
     return TW_EXIT_OK;
   if (o->cafile != NULL)
     rc = tlswire_context_load_verify_locations(*ctx, o->cafile, NULL);
-  else if (SSL_CTX_set_default_verify_paths(
-               tlswire_context_get_ssl_ctx(*ctx)) != 1)
-    rc = TLSWIRE_E_SSL;
+  else
+    rc = tlswire_context_set_default_verify_paths(*ctx);
   if (rc != TLSWIRE_OK)
     return tw_fail_ctx(o->cafile ? o->cafile : "system trust store", *ctx, rc);
   rc = tlswire_context_set_verify(*ctx, TLSWIRE_VERIFY_PEER, NULL, NULL);
   return rc == TLSWIRE_OK ? TW_EXIT_OK : tw_fail_ctx("verify", *ctx, rc);
 }
 
-/* SNI and the host name check, on the connection before the handshake. */
+/* SNI and the host name check, on the connection before the handshake.
+ * tlswire_conn_set_verify_hostname takes IP address literals too: it goes
+ * through SSL_set1_host, which since OpenSSL 3.0 checks an address that
+ * parses as one against the certificate's IP subjectAltNames. */
 static int name_conn(tlswire_conn *conn, const client_opts *o) {
-  SSL *ssl = tlswire_conn_get_ssl(conn);
   const char *name = o->servername ? o->servername : o->host;
-  int ok = 1;
+  int rc = TLSWIRE_OK;
 
   if (o->servername != NULL || !is_ip_literal(o->host))
-    ok = SSL_set_tlsext_host_name(ssl, name) == 1;
-  if (ok && o->verify_hostname && !o->insecure)
-    ok = is_ip_literal(name)
-             ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name) == 1
-             : SSL_set1_host(ssl, name) == 1;
-  if (!ok)
+    rc = tlswire_conn_set_tlsext_host_name(conn, name, strlen(name));
+  if (rc == TLSWIRE_OK && o->verify_hostname && !o->insecure)
+    rc = tlswire_conn_set_verify_hostname(conn, name);
+  if (rc != TLSWIRE_OK)
     return tw_err(TW_EXIT_USAGE, "cannot use '%s' as the server name", name);
   return TW_EXIT_OK;
 }
@@ -358,21 +355,77 @@ static void print_connected(const client_opts *o, tlswire_conn *conn, int fd) {
   fflush(stderr);
 }
 
+/* One try at one address: TW_EXIT_OK with *conn connected and its socket
+ * non-blocking; TW_EXIT_PEER with *err set when the address does not answer
+ * (the caller tries the next one); another exit code for a local failure.
+ * With the socket transport the connection connects itself
+ * (tlswire_conn_connect, pyOpenSSL's Connection.connect), on a blocking
+ * socket as connect(2) was. The fd transport has no socket methods
+ * (tlswire_conn_connect answers TLSWIRE_E_STATE there), so with it the
+ * socket is connected by connect(2) first and bound afterwards. */
+static int connect_one(tlswire_conn **conn, tlswire_context *ctx,
+                       const struct addrinfo *ai, int use_fd, int *err) {
+  int ex, fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+                      ai->ai_protocol);
+
+  *conn = NULL;
+  if (fd < 0) {
+    *err = errno;
+    return TW_EXIT_PEER;
+  }
+  if (use_fd) {
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+      return tw_conn_on_fd(conn, ctx, fd, 1);
+    *err = errno;
+    close(fd);
+    return TW_EXIT_PEER;
+  }
+  if ((ex = tw_conn_bind(conn, ctx, fd, 0)) != TW_EXIT_OK)
+    return ex; /* fd is closed */
+  if (tlswire_conn_connect(*conn, ai->ai_addr, ai->ai_addrlen) != TLSWIRE_OK) {
+    *err = tlswire_error_errno(tlswire_conn_last_error(*conn));
+    tlswire_conn_free(*conn); /* closes fd */
+    *conn = NULL;
+    return TW_EXIT_PEER;
+  }
+  if (tw_net_nonblock(fd) != 0)
+    return tw_err(TW_EXIT_SETUP, "cannot make the socket non-blocking");
+  return TW_EXIT_OK;
+}
+
+/* A connection to the first address of HOST:PORT that answers. */
+static int open_conn(tlswire_conn **conn, tlswire_context *ctx,
+                     const client_opts *o) {
+  struct addrinfo *res = tw_net_resolve(o->host, o->port), *ai;
+  int ex = TW_EXIT_PEER, err = 0;
+
+  *conn = NULL;
+  if (res == NULL)
+    return TW_EXIT_PEER;
+  for (ai = res; ai != NULL && ex == TW_EXIT_PEER; ai = ai->ai_next)
+    ex = connect_one(conn, ctx, ai, o->use_fd, &err);
+  freeaddrinfo(res);
+  if (ex == TW_EXIT_PEER)
+    return tw_err(TW_EXIT_PEER, "cannot connect to %s port %s: %s", o->host,
+                  o->port, strerror(err != 0 ? err : errno));
+  return ex;
+}
+
 static int run(tlswire_context *ctx, const client_opts *o) {
   relay r = {0};
-  int ex, fd = tw_net_connect(o->host, o->port);
+  int ex = open_conn(&r.conn, ctx, o);
 
-  if (fd < 0)
-    return TW_EXIT_PEER;
-  if ((ex = tw_conn_on_fd(&r.conn, ctx, fd, o->use_fd)) != TW_EXIT_OK)
+  if (ex != TW_EXIT_OK) {
+    tlswire_conn_free(r.conn);
     return ex;
-  r.fd = fd;
+  }
+  r.fd = tlswire_conn_fileno(r.conn);
   tlswire_conn_set_connect_state(r.conn);
   ex = name_conn(r.conn, o);
   if (ex == TW_EXIT_OK)
-    ex = tw_handshake(r.conn, fd, "handshake");
+    ex = tw_handshake(r.conn, r.fd, "handshake");
   if (ex == TW_EXIT_OK) {
-    print_connected(o, r.conn, fd);
+    print_connected(o, r.conn, r.fd);
     ex = relay_run(&r);
   }
   tlswire_conn_free(r.conn);

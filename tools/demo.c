@@ -17,7 +17,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/ssl.h>
 
 #define DEMO_HOST "localhost"
 #define DEMO_CA "tlswire demo CA"
@@ -121,7 +120,7 @@ static void pair_free(demo_pair *p) {
  * asks for DEMO_HOST (SNI and host name check) and offers session if
  * not NULL. */
 static int pair_new(demo_pair *p, tlswire_context *cctx, tlswire_context *sctx,
-                    SSL_SESSION *session) {
+                    tlswire_session *session) {
   tlswire_transport *a, *b;
   int rc = tlswire_transport_pipe_new(&a, &b, DEMO_PIPE_CAPACITY);
 
@@ -140,10 +139,11 @@ static int pair_new(demo_pair *p, tlswire_context *cctx, tlswire_context *sctx,
   }
   tlswire_conn_set_accept_state(p->server);
   tlswire_conn_set_connect_state(p->client);
-  SSL *ssl = tlswire_conn_get_ssl(p->client);
-  if (SSL_set_tlsext_host_name(ssl, DEMO_HOST) != 1 ||
-      SSL_set1_host(ssl, DEMO_HOST) != 1 ||
-      (session != NULL && SSL_set_session(ssl, session) != 1)) {
+  if (tlswire_conn_set_tlsext_host_name(p->client, DEMO_HOST,
+                                        strlen(DEMO_HOST)) != TLSWIRE_OK ||
+      tlswire_conn_set_verify_hostname(p->client, DEMO_HOST) != TLSWIRE_OK ||
+      (session != NULL &&
+       tlswire_conn_set_session(p->client, session) != TLSWIRE_OK)) {
     pair_free(p);
     return tw_err(TW_EXIT_SETUP, "client connection: out of memory");
   }
@@ -362,7 +362,7 @@ static int transfer(demo_pair *p) {
 
 /* The first connection: handshake, the echo, a clean close; *session is
  * then the client's session, resumable. */
-static int first_connection(demo_pair *p, SSL_SESSION **session) {
+static int first_connection(demo_pair *p, tlswire_session **session) {
   char alpn[256], verify[300];
   const char *group;
   int ex;
@@ -379,7 +379,10 @@ static int first_connection(demo_pair *p, SSL_SESSION **session) {
          tw_verify_summary(p->client, verify, sizeof verify));
   if ((ex = transfer(p)) != TW_EXIT_OK || (ex = close_pair(p)) != TW_EXIT_OK)
     return ex;
-  *session = SSL_get1_session(tlswire_conn_get_ssl(p->client));
+  /* A new object, or NULL when there is none: the second connection then
+   * does not resume, and says so. */
+  if (tlswire_conn_get_session(p->client, session) != TLSWIRE_OK)
+    *session = NULL;
   return TW_EXIT_OK;
 }
 
@@ -439,7 +442,7 @@ static int parse(int argc, char **argv, int *version) {
 
 static int run(tlswire_context *cctx, tlswire_context *sctx) {
   demo_pair p;
-  SSL_SESSION *session = NULL;
+  tlswire_session *session = NULL;
   int ex = pair_new(&p, cctx, sctx, NULL);
 
   if (ex != TW_EXIT_OK)
@@ -449,7 +452,7 @@ static int run(tlswire_context *cctx, tlswire_context *sctx) {
   if (ex != TW_EXIT_OK)
     return ex;
   ex = pair_new(&p, cctx, sctx, session);
-  SSL_SESSION_free(session);
+  tlswire_session_free(session);
   if (ex != TW_EXIT_OK)
     return ex;
   ex = second_connection(&p);

@@ -74,28 +74,34 @@ void tw_close_reply(tlswire_conn *conn) {
     (void)tlswire_conn_flush(conn);
 }
 
-int tw_conn_on_fd(tlswire_conn **conn, tlswire_context *ctx, int fd,
-                  int use_fd) {
+int tw_conn_bind(tlswire_conn **conn, tlswire_context *ctx, int fd,
+                 int use_fd) {
   tlswire_transport *t;
   int rc;
 
+  *conn = NULL;
+  if (use_fd)
+    rc = tlswire_transport_fd_new(&t, fd, fd, TLSWIRE_TRANSPORT_CLOSE);
+  else
+    rc = tlswire_transport_socket_new(&t, fd, TLSWIRE_TRANSPORT_CLOSE);
+  /* With TLSWIRE_TRANSPORT_CLOSE the transport owns fd from here on, and
+   * has already closed it if it failed. */
+  if (rc != TLSWIRE_OK)
+    return tw_err(tw_exit_for(rc), "transport: %s: %s", tlswire_status_name(rc),
+                  tlswire_strerror(rc));
+  /* The connection owns the transport, also when this fails. */
+  rc = tlswire_conn_new(conn, ctx, t);
+  if (rc != TLSWIRE_OK)
+    return tw_fail_ctx("connection", ctx, rc);
+  return TW_EXIT_OK;
+}
+
+int tw_conn_on_fd(tlswire_conn **conn, tlswire_context *ctx, int fd,
+                  int use_fd) {
   *conn = NULL;
   if (tw_net_nonblock(fd) != 0) {
     close(fd);
     return tw_err(TW_EXIT_SETUP, "cannot make the socket non-blocking");
   }
-  if (use_fd)
-    rc = tlswire_transport_fd_new(&t, fd, fd, TLSWIRE_TRANSPORT_CLOSE);
-  else
-    rc = tlswire_transport_socket_new(&t, fd, TLSWIRE_TRANSPORT_CLOSE);
-  if (rc != TLSWIRE_OK) {
-    close(fd);
-    return tw_err(tw_exit_for(rc), "transport: %s: %s", tlswire_status_name(rc),
-                  tlswire_strerror(rc));
-  }
-  /* From here the transport (then the connection) owns fd. */
-  rc = tlswire_conn_new(conn, ctx, t);
-  if (rc != TLSWIRE_OK)
-    return tw_fail_ctx("connection", ctx, rc);
-  return TW_EXIT_OK;
+  return tw_conn_bind(conn, ctx, fd, use_fd);
 }

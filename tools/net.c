@@ -1,6 +1,7 @@
 /*
- * tools/net.c - TCP sockets for the client and server subcommands, and the
- * poll() wait that answers a TLSWIRE_E_WANT_* status.
+ * tools/net.c - name resolution and the listening socket for the client and
+ * server subcommands, and the poll() wait that answers a TLSWIRE_E_WANT_*
+ * status. (The client connects in client.c, through tlswire_conn_connect.)
  */
 #include "tool.h"
 
@@ -15,9 +16,9 @@
 
 #define TW_LISTEN_BACKLOG 16
 
-int tw_net_connect(const char *host, const char *port) {
-  struct addrinfo hints = {0}, *res, *ai;
-  int fd = -1, err, saved = 0;
+struct addrinfo *tw_net_resolve(const char *host, const char *port) {
+  struct addrinfo hints = {0}, *res;
+  int err;
 
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -26,21 +27,9 @@ int tw_net_connect(const char *host, const char *port) {
   if (err != 0) {
     tw_err(TW_EXIT_PEER, "cannot resolve %s port %s: %s", host, port,
            gai_strerror(err));
-    return -1;
+    return NULL;
   }
-  for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-      saved = errno;
-      close(fd);
-      fd = -1;
-    }
-  }
-  freeaddrinfo(res);
-  if (fd < 0)
-    tw_err(TW_EXIT_PEER, "cannot connect to %s port %s: %s", host, port,
-           strerror(saved ? saved : errno));
-  return fd;
+  return res;
 }
 
 int tw_net_listen(const char *addr, const char *port) {

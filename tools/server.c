@@ -17,7 +17,6 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/ssl.h>
 
 #define ECHO_CHUNK 16384
 
@@ -152,27 +151,58 @@ static int parse(int argc, char **argv, server_opts *o) {
 
 /* ---------------------------------------------------------------- setup */
 
-/* Adds every certificate of a PEM file to the chain sent to clients. */
-static int add_chain(tlswire_context *ctx, const char *path) {
-  SSL_CTX *ssl_ctx = tlswire_context_get_ssl_ctx(ctx);
+/* Appends every certificate of a PEM file to out, as PEM; *n counts them.
+ * TW_EXIT_OK, or TW_EXIT_SETUP after saying why. */
+static int append_certs(BIO *out, const char *path, int *n) {
   FILE *f = fopen(path, "r");
   X509 *x;
-  int n = 0;
+  int ok = 1;
 
   if (f == NULL)
     return tw_err(TW_EXIT_SETUP, "%s: %s", path, strerror(errno));
-  while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-    int ok = SSL_CTX_add1_chain_cert(ssl_ctx, x) == 1;
+  while (ok && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+    ok = PEM_write_bio_X509(out, x) == 1;
     X509_free(x);
-    if (!ok)
-      break;
-    n++;
+    *n += ok;
   }
   fclose(f);
   ERR_clear_error(); /* the read that ended the loop */
-  if (n == 0)
-    return tw_err(TW_EXIT_SETUP, "%s: no certificate found", path);
-  return TW_EXIT_OK;
+  return ok ? TW_EXIT_OK : tw_err(TW_EXIT_SETUP, "%s: out of memory", path);
+}
+
+/*
+ * --chain: the certificates of the --cert file, then those of the --chain
+ * file, loaded again as one chain (tlswire_context_use_certificate_chain_mem;
+ * same leaf, so the private key stays). Not
+ * tlswire_context_add_extra_chain_cert: libssl sends the context's extra
+ * certificates only while the certificate has no chain of its own, so they
+ * would be dropped whenever the --cert file carries its chain.
+ */
+static int add_chain(tlswire_context *ctx, const char *cert,
+                     const char *chain) {
+  BIO *mem = BIO_new(BIO_s_mem());
+  char *pem;
+  long len;
+  int n = 0, from_cert, rc, ex;
+
+  if (mem == NULL)
+    return tw_err(TW_EXIT_SETUP, "%s: out of memory", chain);
+  ex = append_certs(mem, cert, &n);
+  if (ex == TW_EXIT_OK && n == 0)
+    ex = tw_err(TW_EXIT_SETUP, "%s: no certificate found", cert);
+  from_cert = n;
+  if (ex == TW_EXIT_OK)
+    ex = append_certs(mem, chain, &n);
+  if (ex == TW_EXIT_OK && n == from_cert)
+    ex = tw_err(TW_EXIT_SETUP, "%s: no certificate found", chain);
+  if (ex == TW_EXIT_OK) {
+    len = BIO_get_mem_data(mem, &pem);
+    rc = tlswire_context_use_certificate_chain_mem(ctx, pem, (size_t)len);
+    if (rc != TLSWIRE_OK)
+      ex = tw_fail_ctx(chain, ctx, rc);
+  }
+  BIO_free(mem);
+  return ex;
 }
 
 static int make_ctx(tlswire_context **ctx, const server_opts *o) {
@@ -191,7 +221,7 @@ static int make_ctx(tlswire_context **ctx, const server_opts *o) {
     return tw_fail_ctx(o->key, *ctx, rc);
   if ((rc = tlswire_context_check_privatekey(*ctx)) != TLSWIRE_OK)
     return tw_fail_ctx("the key does not match the certificate", *ctx, rc);
-  if (o->chain != NULL && add_chain(*ctx, o->chain) != TW_EXIT_OK)
+  if (o->chain != NULL && add_chain(*ctx, o->cert, o->chain) != TW_EXIT_OK)
     return TW_EXIT_SETUP;
   if (o->alpn != NULL && (rc = tw_alpn_accept(*ctx, o->alpn)) != TLSWIRE_OK)
     return tw_fail_ctx("ALPN", *ctx, rc);

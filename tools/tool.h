@@ -1,19 +1,16 @@
 /*
  * tools/tool.h - what the subcommands of the tlswire program share.
  *
- * The program uses only tlswire's public API, plus OpenSSL itself for
- * certificates, names and the few things reached through the escape hatches
- * (tlswire_context_get_ssl_ctx, tlswire_conn_get_ssl).
- *
- * Escape-hatch uses that become tlswire calls once the Context and
- * Connection surfaces land: ALPN offer/selection (util.c), SNI and host name
- * checks (client.c, demo.c), the group, ALPN result, resumption, verify
- * result and peer chain (util.c), sessions (demo.c), the system trust store
- * (client.c) and extra chain certificates (server.c).
+ * The program uses only tlswire's public API, plus OpenSSL's libcrypto for
+ * certificates and names. libssl itself, through the escape hatch
+ * tlswire_conn_get_ssl(), is left for what tlswire has no call for: the host
+ * name verification matched and, with OpenSSL 3.0, the key-exchange group
+ * (both in util.c).
  */
 #ifndef TLSWIRE_TOOL_H
 #define TLSWIRE_TOOL_H
 
+#include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -86,9 +83,10 @@ void tw_name_oneline(const X509_NAME *name, char *buf, size_t size);
 size_t tw_alpn_wire(const char *list, unsigned char *out, size_t size);
 /* Client side: offers the protocols of list. TLSWIRE_OK or a status. */
 int tw_alpn_offer(tlswire_context *ctx, const char *list);
-/* Server side: selects the first of the client's protocols that list has
- * (or rejects the handshake with no_application_protocol when none
- * overlaps). list is copied. TLSWIRE_OK or a status. */
+/* Server side: selects the first protocol of list (the server's order of
+ * preference) that the client offers, or rejects the handshake with
+ * no_application_protocol when none overlaps. list is copied; one server
+ * context per process. TLSWIRE_OK or a status. */
 int tw_alpn_accept(tlswire_context *ctx, const char *list);
 
 /* --- throw-away certificates (certgen.c) ------------------------------- */
@@ -109,9 +107,9 @@ void tw_certs_free(tw_certs *certs);
 
 /* --- sockets (net.c) -------------------------------------------------- */
 
-/* Resolves host:port (getaddrinfo) and connects a TCP socket to the first
- * address that answers. Returns the descriptor, or -1 after printing why. */
-int tw_net_connect(const char *host, const char *port);
+/* Resolves host:port for a TCP connection (getaddrinfo). Returns the
+ * addresses (free with freeaddrinfo), or NULL after printing why. */
+struct addrinfo *tw_net_resolve(const char *host, const char *port);
 /* Binds and listens on addr:port (TCP, SO_REUSEADDR). Returns the
  * descriptor, or -1 after printing why. */
 int tw_net_listen(const char *addr, const char *port);
@@ -146,5 +144,7 @@ void tw_close_reply(tlswire_conn *conn);
  * connection then owns fd and closes it. On failure fd is closed too. */
 int tw_conn_on_fd(tlswire_conn **conn, tlswire_context *ctx, int fd,
                   int use_fd);
+/* The same without touching the descriptor's blocking mode. */
+int tw_conn_bind(tlswire_conn **conn, tlswire_context *ctx, int fd, int use_fd);
 
 #endif /* TLSWIRE_TOOL_H */

@@ -1,8 +1,11 @@
 /*
  * tools/util.c - messages, printing what was negotiated, ALPN lists.
  *
- * Where tlswire has no call yet for a value (ALPN, group, peer chain,
- * resumption), the escape hatch tlswire_conn_get_ssl() reads it from libssl.
+ * Everything goes through tlswire's API except two values tlswire has no
+ * call for, read from libssl through the escape hatch tlswire_conn_get_ssl():
+ * the host name that verification matched (SSL_get0_peername), and the
+ * key-exchange group when tlswire is built against OpenSSL 3.0, where
+ * tlswire_conn_get_group_name answers TLSWIRE_E_UNSUPPORTED.
  */
 #include "tool.h"
 
@@ -61,14 +64,19 @@ int tw_exit_for(int rc) {
   }
 }
 
+/* 1 if the connection verifies its peer's certificate. */
+static int verifies_peer(const tlswire_conn *conn) {
+  int mode = tlswire_conn_get_verify_mode(conn);
+  return mode >= 0 && (mode & TLSWIRE_VERIFY_PEER) != 0;
+}
+
 /* Certificate verification's own reason, when it is what failed. */
 static const char *verify_failure(const tlswire_conn *conn) {
-  SSL *ssl = tlswire_conn_get_ssl(conn);
   long res;
 
-  if (ssl == NULL || !(SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER))
+  if (conn == NULL || !verifies_peer(conn))
     return NULL;
-  res = SSL_get_verify_result(ssl);
+  res = tlswire_conn_get_verify_result(conn);
   return res == X509_V_OK ? NULL : X509_verify_cert_error_string(res);
 }
 
@@ -88,29 +96,40 @@ int tw_fail_conn(const char *what, const tlswire_conn *conn, int rc) {
 
 /* ------------------------------------------------------------ negotiated */
 
-const char *tw_group_name(const tlswire_conn *conn) {
+/* libssl through the escape hatch: OpenSSL 3.0 has no SSL_get0_group_name,
+ * so tlswire_conn_get_group_name cannot answer there. */
+static const char *group_name_libssl(const tlswire_conn *conn) {
   SSL *ssl = tlswire_conn_get_ssl(conn);
   int nid;
 
+  /* Without a session libssl has no group to report. */
   if (ssl == NULL || SSL_get_session(ssl) == NULL)
     return NULL;
   nid = SSL_get_negotiated_group(ssl);
   return nid > 0 ? SSL_group_to_name(ssl, nid) : NULL;
 }
 
+const char *tw_group_name(const tlswire_conn *conn) {
+  const char *name = NULL;
+  int rc = tlswire_conn_get_group_name(conn, &name);
+
+  if (rc == TLSWIRE_E_UNSUPPORTED)
+    return group_name_libssl(conn);
+  return rc == TLSWIRE_OK ? name : NULL;
+}
+
 int tw_session_reused(const tlswire_conn *conn) {
-  SSL *ssl = tlswire_conn_get_ssl(conn);
-  return ssl != NULL && SSL_session_reused(ssl) == 1;
+  return tlswire_conn_session_reused(conn) == 1;
 }
 
 void tw_alpn_selected(const tlswire_conn *conn, char *buf, size_t size) {
   const unsigned char *proto = NULL;
-  unsigned int len = 0;
+  size_t len = 0;
 
   buf[0] = '\0';
-  if (tlswire_conn_get_ssl(conn) != NULL)
-    SSL_get0_alpn_selected(tlswire_conn_get_ssl(conn), &proto, &len);
-  if (proto != NULL && len > 0)
+  if (tlswire_conn_get_alpn_proto_negotiated(conn, &proto, &len) ==
+          TLSWIRE_OK &&
+      proto != NULL && len > 0)
     snprintf(buf, size, "%.*s", (int)len, (const char *)proto);
 }
 
@@ -128,20 +147,28 @@ void tw_name_oneline(const X509_NAME *name, char *buf, size_t size) {
   BIO_free(mem);
 }
 
+/* 1 if the peer sent a certificate. */
+static int peer_sent_certificate(const tlswire_conn *conn) {
+  X509 *peer = tlswire_conn_get_peer_certificate(conn); /* a new reference */
+
+  X509_free(peer);
+  return peer != NULL;
+}
+
 const char *tw_verify_summary(const tlswire_conn *conn, char *buf,
                               size_t size) {
-  SSL *ssl = tlswire_conn_get_ssl(conn);
   const char *peername;
   long res;
 
-  if (!(SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER))
+  if (!verifies_peer(conn))
     return "not requested";
-  res = SSL_get_verify_result(ssl);
+  res = tlswire_conn_get_verify_result(conn);
   if (res != X509_V_OK)
     return X509_verify_cert_error_string(res);
-  if (SSL_get0_peer_certificate(ssl) == NULL)
+  if (!peer_sent_certificate(conn))
     return "no certificate sent";
-  peername = SSL_get0_peername(ssl);
+  /* tlswire has no call for the name verification matched: libssl's. */
+  peername = SSL_get0_peername(tlswire_conn_get_ssl(conn));
   if (peername == NULL)
     return "ok";
   snprintf(buf, size, "ok, host name %s matches", peername);
@@ -149,9 +176,8 @@ const char *tw_verify_summary(const tlswire_conn *conn, char *buf,
 }
 
 void tw_print_params(FILE *out, const tlswire_conn *conn) {
-  SSL *ssl = tlswire_conn_get_ssl(conn);
   const char *group = tw_group_name(conn);
-  const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  const char *sni = tlswire_conn_get_servername(conn);
   char alpn[256], verify[300];
 
   tw_alpn_selected(conn, alpn, sizeof alpn);
@@ -178,21 +204,26 @@ static void print_cert(FILE *out, int i, X509 *cert) {
 }
 
 void tw_print_chain(FILE *out, const tlswire_conn *conn) {
-  SSL *ssl = tlswire_conn_get_ssl(conn);
-  STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
-  X509 *leaf = SSL_get0_peer_certificate(ssl);
-  int i = 0, n = chain ? sk_X509_num(chain) : 0;
+  /* Both are new references, freed below. */
+  X509 *leaf = tlswire_conn_get_peer_certificate(conn);
+  STACK_OF(X509) *chain = NULL;
+  int i = 0, n;
 
   if (leaf == NULL) {
     fprintf(out, "peer certificate: none\n");
     return;
   }
+  if (tlswire_conn_get_peer_cert_chain(conn, &chain) != TLSWIRE_OK)
+    chain = NULL; /* out of memory: print the leaf alone */
+  n = chain ? sk_X509_num(chain) : 0;
   fprintf(out, "peer certificate chain:\n");
-  /* libssl's list holds the leaf on a client, not on a server. */
+  /* The chain holds the leaf on a client, not on a server. */
   if (n == 0 || X509_cmp(sk_X509_value(chain, 0), leaf) != 0)
     print_cert(out, i++, leaf);
   for (int k = 0; k < n; k++)
     print_cert(out, i++, sk_X509_value(chain, k));
+  sk_X509_pop_free(chain, X509_free);
+  X509_free(leaf);
 }
 
 /* ------------------------------------------------------------------ ALPN */
@@ -220,35 +251,59 @@ int tw_alpn_offer(tlswire_context *ctx, const char *list) {
 
   if (len == 0)
     return TLSWIRE_E_INVALID;
-  /* SSL_CTX_set_alpn_protos returns 0 on success. */
-  return SSL_CTX_set_alpn_protos(tlswire_context_get_ssl_ctx(ctx), wire,
-                                 (unsigned)len) == 0
-             ? TLSWIRE_OK
-             : TLSWIRE_E_NOMEM;
+  /* The list is already in wire format: no need to split it into names. */
+  return tlswire_context_set_alpn_protos_wire(ctx, wire, len);
 }
 
 /* The server's protocols, wire format; one server context per process. */
-static unsigned char alpn_server[1024];
-static size_t alpn_server_len;
+typedef struct alpn_list {
+  unsigned char wire[1024];
+  size_t len;
+} alpn_list;
 
-static int alpn_select(SSL *ssl, const unsigned char **out,
-                       unsigned char *outlen, const unsigned char *in,
-                       unsigned int inlen, void *arg) {
-  unsigned char *sel = NULL;
+static alpn_list alpn_server;
 
-  if (SSL_select_next_proto(&sel, outlen, alpn_server,
-                            (unsigned)alpn_server_len, in,
-                            inlen) != OPENSSL_NPN_NEGOTIATED)
-    return SSL_TLSEXT_ERR_ALERT_FATAL;
-  *out = sel;
-  return SSL_TLSEXT_ERR_OK;
+/* The offered protocol equal to len bytes at name, or NULL. */
+static const tlswire_alpn_proto *find_offered(const tlswire_alpn_proto *offered,
+                                              size_t n,
+                                              const unsigned char *name,
+                                              size_t len) {
+  for (size_t k = 0; k < n; k++) {
+    if (offered[k].len == len && memcmp(offered[k].data, name, len) == 0)
+      return &offered[k];
+  }
+  return NULL;
+}
+
+/* The server's order of preference wins, as with SSL_select_next_proto: the
+ * first of our protocols that the client offered. */
+static int alpn_select(tlswire_conn *conn, const tlswire_alpn_proto *offered,
+                       size_t n_offered, tlswire_alpn_proto *selected,
+                       void *arg) {
+  const alpn_list *mine = arg;
+  const tlswire_alpn_proto *hit;
+
+  (void)conn;
+  for (size_t at = 0; at < mine->len; at += 1u + mine->wire[at]) {
+    hit = find_offered(offered, n_offered, mine->wire + at + 1, mine->wire[at]);
+    if (hit != NULL) {
+      *selected = *hit; /* points into the ClientHello: valid long enough */
+      return 0;
+    }
+  }
+  /* An empty selection fails the handshake with no_application_protocol
+   * (TLSWIRE_E_SSL), as the --alpn help promises; returning
+   * TLSWIRE_NO_OVERLAPPING_PROTOCOLS would go on without ALPN. */
+  selected->data = NULL;
+  selected->len = 0;
+  return 0;
 }
 
 int tw_alpn_accept(tlswire_context *ctx, const char *list) {
-  alpn_server_len = tw_alpn_wire(list, alpn_server, sizeof alpn_server);
-  if (alpn_server_len == 0)
+  alpn_server.len =
+      tw_alpn_wire(list, alpn_server.wire, sizeof alpn_server.wire);
+  if (alpn_server.len == 0)
     return TLSWIRE_E_INVALID;
-  SSL_CTX_set_alpn_select_cb(tlswire_context_get_ssl_ctx(ctx), alpn_select,
-                             NULL);
-  return TLSWIRE_OK;
+  return tlswire_context_set_alpn_select_callback(ctx, alpn_select,
+                                                  &alpn_server);
 }

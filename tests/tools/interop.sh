@@ -3,13 +3,14 @@
 # on loopback: `tlswire client` against `openssl s_server` (TLS 1.2 and 1.3,
 # ALPN, socket and fd transports), `tlswire server` against
 # `openssl s_client`, data checked both ways; verification failures (wrong
-# CA, host name mismatch) and an ALPN mismatch fail with exit 1 and say why.
+# CA, host name or IP address mismatch) and an ALPN mismatch fail with exit 1
+# and say why.
 #
 # Certificates are made here, valid for two days: root CA -> intermediate ->
 # leaf "localhost", and an unrelated CA. Servers listen on port 0 (the
 # kernel picks a free port) and print it; each serves one connection.
 . "${srcdir:-.}/tests/tools/lib.sh"
-echo "1..42"
+echo "1..48"
 cd "$tw_tmp" || exit 1
 
 # --- certificates ---------------------------------------------------------
@@ -120,6 +121,13 @@ client badhost 'x
 ' --cafile root.pem --servername wrong.example --verify-hostname
 expect_fail "client --verify-hostname with another name" "certificate verify failed"
 says badhost.err "hostname mismatch"
+
+# The host name check takes an IP address too (the leaf has IP:127.0.0.1).
+s_server_start badip
+client badip 'x
+' --cafile root.pem --servername 127.0.0.2 --verify-hostname
+expect_fail "client --verify-hostname with another IP address" "certificate verify failed"
+says badip.err "IP address mismatch"
 
 # s_server sends one line and, at EOF on its stdin, drops the connection
 # without close_notify: a truncated stream is a failure, never a clean end.
@@ -232,6 +240,19 @@ client tt 'ping
 ' --cafile root.pem --servername localhost --verify-hostname --alpn tw/1
 expect_ok "client -> server (fd transport), both tlswire"
 says tt.out "ping"
+server_exit
+
+# A --cert file that carries its chain still gets the --chain certificates
+# after it; the server's ALPN order wins over the client's; the host check
+# on HOST 127.0.0.1 matches the leaf's IP address.
+cat leaf.pem inter.pem >leafchain.pem
+tw_server_start chain --cert leafchain.pem --chain root.pem --alpn tw/1,tw/0
+client chain 'x
+' --cafile root.pem --verify-hostname --alpn tw/0,tw/1
+expect_ok "client -> server: --cert with its chain and --chain, IP host check"
+says chain.err "2 subject: CN=tlswire test root"
+says chain.err "alpn:        tw/1"
+if grep -q -x '  verify:      ok' chain.err; then ok "  verify: ok (an IP address, no host name)"; else not_ok "  verify: ok (an IP address, no host name)"; diag chain.err; fi
 server_exit
 
 # 1 MiB of random bytes through the client's stdin/stdout relay and back.
