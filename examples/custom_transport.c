@@ -149,9 +149,8 @@ static int run(EVP_PKEY *key, X509 *cert) {
             tlswire_context_use_privatekey(sctx, key) == TLSWIRE_OK,
         "server context with a certificate");
   check(tlswire_context_new(&cctx, TLSWIRE_TLS_METHOD) == TLSWIRE_OK &&
-            X509_STORE_add_cert(
-                SSL_CTX_get_cert_store(tlswire_context_get_ssl_ctx(cctx)),
-                cert) == 1 &&
+            X509_STORE_add_cert(tlswire_context_get_cert_store(cctx), cert) ==
+                1 &&
             tlswire_context_set_verify(cctx, TLSWIRE_VERIFY_PEER, NULL, NULL) ==
                 TLSWIRE_OK,
         "client context trusting it");

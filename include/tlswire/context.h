@@ -295,7 +295,10 @@ TLSWIRE_API X509_STORE *
 tlswire_context_get_cert_store(const tlswire_context *ctx);
 
 /* Appends a certificate to the chain sent to the peer
- * (SSL_CTX_add_extra_chain_cert). cert is copied; the caller keeps it. */
+ * (SSL_CTX_add_extra_chain_cert). cert is copied; the caller keeps it.
+ * As in libssl (and pyOpenSSL), these extra certificates are ignored once
+ * the leaf has a chain of its own (use_certificate_chain_file / _mem): load
+ * the whole chain in one of those instead. */
 TLSWIRE_API int tlswire_context_add_extra_chain_cert(tlswire_context *ctx,
                                                      X509 *cert);
 
