@@ -416,6 +416,9 @@ static int conn_closed(const tlswire_conn *conn) {
    * state string ("SSLERR"). */
   if (strcmp(SSL_state_string(conn->ssl), "SSLERR") == 0)
     return 1;
+  /* A bound connection's transport failed (sticky): nothing more arrives. */
+  if (conn->bio.io_errno != 0)
+    return 1;
   return conn->bio.in_eof && tlswire_ring_len(&conn->bio.in) == 0 &&
          SSL_pending(conn->ssl) == 0;
 }
