@@ -162,10 +162,12 @@ START_TEST(backpressure_handshake) {
   tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_RSA2048);
   tlswire_context *cctx = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_RSA2048);
   const tw_chain *other = tw_fixture_client(TW_KEY_RSA2048);
-  SSL_CTX *s = tlswire_context_get_ssl_ctx(sctx);
   for (int i = 0; i < 3; i++) {
-    ck_assert_int_eq(SSL_CTX_add1_chain_cert(s, other->leaf), 1);
-    ck_assert_int_eq(SSL_CTX_add1_chain_cert(s, other->intermediate), 1);
+    ck_assert_int_eq(tlswire_context_add_extra_chain_cert(sctx, other->leaf),
+                     TLSWIRE_OK);
+    ck_assert_int_eq(
+        tlswire_context_add_extra_chain_cert(sctx, other->intermediate),
+        TLSWIRE_OK);
   }
   ck_assert_int_eq(tlswire_context_set_ring_capacity(sctx, 256), TLSWIRE_OK);
   tw_pair p;

@@ -535,6 +535,11 @@ TLSWIRE_API int tlswire_conn_DTLSv1_handle_timeout(tlswire_conn *conn);
  *                a fatal alert was received, the connection failed with a
  *                fatal error, or the input was ended (bio_shutdown) and all
  *                of it consumed.
+ * On a connection bound to a transport the bits read: NEEDS_INPUT, poll
+ * the transport for input (tlswire cannot see bytes the transport holds
+ * before it reads them); HAS_OUTPUT, ciphertext the transport has not taken
+ * yet: poll for writability, then tlswire_conn_flush() or the next call;
+ * CLOSED also after the transport's end of file or a transport failure.
  */
 #define TLSWIRE_STATE_NEEDS_INPUT 0x1u
 #define TLSWIRE_STATE_HAS_OUTPUT 0x2u
