@@ -14,3 +14,8 @@ tests_check_bound_session_SOURCES = tests/check_bound_session.c \
 	tests/conn_util.c tests/conn_util.h
 tests_check_bound_session_CFLAGS = $(TEST_CFLAGS)
 tests_check_bound_session_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/check_integration
+tests_check_integration_SOURCES = tests/check_integration.c
+tests_check_integration_CFLAGS = $(TEST_CFLAGS)
+tests_check_integration_LDADD = $(TEST_LIBS)
