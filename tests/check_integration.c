@@ -348,6 +348,100 @@ START_TEST(dtls_retransmission_over_bound_pipe) {
 }
 END_TEST
 
+/* --- reads on a bound connection with stuck output ---------------------- */
+
+/* A client whose first call is a read runs the handshake from it. Over a
+ * pipe that takes only 64 bytes, the ClientHello's tail is stuck: recv,
+ * recv_peek and recv_into with MSG_PEEK must all say WANT_WRITE (wait for
+ * the transport to take output), not WANT_READ (wait for input that cannot
+ * come while the peer lacks our ClientHello). _i picks the call. */
+START_TEST(read_with_stuck_output_wants_write) {
+  tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_transport *a, *b;
+  ck_assert_int_eq(tlswire_transport_pipe_new(&a, &b, 64), TLSWIRE_OK);
+  tlswire_conn *conn = NULL;
+  ck_assert_int_eq(tlswire_conn_new(&conn, c, a), TLSWIRE_OK);
+  tlswire_conn_set_connect_state(conn);
+  char buf[16];
+  size_t n = 99;
+  int rc = _i == 0   ? tlswire_conn_recv(conn, buf, sizeof buf, &n)
+           : _i == 1 ? tlswire_conn_recv_peek(conn, buf, sizeof buf, &n)
+                     : tlswire_conn_recv_into(conn, buf, sizeof buf, 0,
+                                              TLSWIRE_MSG_PEEK, &n);
+  ck_assert_int_eq(rc, TLSWIRE_E_WANT_WRITE);
+  ck_assert_uint_eq(n, 0);
+  ck_assert_int_eq(tlswire_conn_want_write(conn), 1);
+  ck_assert_uint_eq(tlswire_conn_state(conn) & TLSWIRE_STATE_HAS_OUTPUT,
+                    TLSWIRE_STATE_HAS_OUTPUT);
+  tlswire_conn_free(conn);
+  tlswire_transport_free(b);
+  tlswire_context_free(c);
+}
+END_TEST
+
+/* --- info callback precedence ------------------------------------------- */
+
+struct info_log {
+  int calls, start, done;
+};
+
+static void info_cb(tlswire_conn *conn, int where, int ret, void *arg) {
+  (void)conn, (void)ret;
+  struct info_log *log = arg;
+  log->calls++;
+  log->start += (where & TLSWIRE_SSL_CB_HANDSHAKE_START) != 0;
+  log->done += (where & TLSWIRE_SSL_CB_HANDSHAKE_DONE) != 0;
+}
+
+static int switch_context(tlswire_conn *conn, void *arg) {
+  return tlswire_conn_set_context(conn, arg) == TLSWIRE_OK ? 0 : 1;
+}
+
+/* The context's info callback follows the connection's context: a server
+ * moved from its first context (a) to b by the server-name callback reports
+ * the handshake's start to a's callback and its end to b's. A connection's
+ * own callback (_i 1) replaces both for the whole handshake. */
+START_TEST(info_callback_precedence) {
+  struct info_log la = {0}, lb = {0}, lc = {0};
+  tlswire_context *a = NULL;
+  ck_assert_int_eq(tlswire_context_new(&a, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
+  tlswire_context *b = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  ck_assert_int_eq(tlswire_context_set_info_callback(a, info_cb, &la),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_context_set_info_callback(b, info_cb, &lb),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(
+      tlswire_context_set_tlsext_servername_callback(a, switch_context, b),
+      TLSWIRE_OK);
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, c, a), 0);
+  ck_assert_int_eq(
+      tlswire_conn_set_tlsext_host_name(p.client, "server.test", 11),
+      TLSWIRE_OK);
+  if (_i)
+    ck_assert_int_eq(tlswire_conn_set_info_callback(p.server, info_cb, &lc),
+                     TLSWIRE_OK);
+  ck_assert_int_eq(tw_handshake(p.client, p.server, NULL, NULL), 0);
+  ck_assert_ptr_eq(tlswire_conn_get_context(p.server), b);
+  if (_i) {
+    ck_assert_int_eq(la.calls + lb.calls, 0);
+    ck_assert_int_eq(lc.start, 1);
+    ck_assert_int_eq(lc.done, 1);
+  } else {
+    ck_assert_int_eq(la.start, 1);
+    ck_assert_int_eq(la.done, 0);
+    ck_assert_int_eq(lb.start, 0);
+    ck_assert_int_eq(lb.done, 1);
+    ck_assert_int_eq(lc.calls, 0);
+  }
+  tw_pair_free(&p);
+  tlswire_context_free(a);
+  tlswire_context_free(b);
+  tlswire_context_free(c);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("integration");
   TW_ADD(s, context_passphrase_callback_outcomes);
@@ -361,6 +455,12 @@ static Suite *make_suite(void) {
                       0, 2);
   suite_add_tcase(s, tc);
   TW_ADD(s, dtls_retransmission_over_bound_pipe);
+  tc = tcase_create("info_callback_precedence");
+  tcase_add_loop_test(tc, info_callback_precedence, 0, 2);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("read_with_stuck_output_wants_write");
+  tcase_add_loop_test(tc, read_with_stuck_output_wants_write, 0, 3);
+  suite_add_tcase(s, tc);
   return s;
 }
 
