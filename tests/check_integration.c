@@ -442,6 +442,66 @@ START_TEST(info_callback_precedence) {
 }
 END_TEST
 
+/* --- TLS 1.2 renegotiation over a bound transport ----------------------- */
+
+/* pyOpenSSL's test_renegotiate, over a bound pipe (every transport call
+ * moving at most 100 bytes for _i 1): the server schedules a
+ * renegotiation and sends data (HelloRequest first); from then on both
+ * sides run the new handshake inside recv, the client's reads deliver the
+ * data; the renegotiation completes (pending 0, one in total) and data
+ * still flows. */
+START_TEST(renegotiation_over_bound_pipe) {
+  tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_context *s = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  ck_assert_int_eq(
+      tlswire_context_set_max_proto_version(c, TLSWIRE_TLS1_2_VERSION),
+      TLSWIRE_OK);
+  ck_assert_int_eq(
+      tlswire_context_set_max_proto_version(s, TLSWIRE_TLS1_2_VERSION),
+      TLSWIRE_OK);
+  tlswire_transport *a, *b;
+  ck_assert_int_eq(tlswire_transport_pipe_new(&a, &b, 4096), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_pipe_set_max_chunk(a, _i ? 100 : 0),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_transport_pipe_set_max_chunk(b, _i ? 100 : 0),
+                   TLSWIRE_OK);
+  tw_pair p;
+  ck_assert_int_eq(tlswire_conn_new(&p.client, c, a), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_conn_new(&p.server, s, b), TLSWIRE_OK);
+  tlswire_conn_set_connect_state(p.client);
+  tlswire_conn_set_accept_state(p.server);
+  ck_assert_int_eq(tw_bound_handshake(&p, NULL, NULL), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_conn_renegotiate(p.server), 1);
+  ck_assert_int_eq(tlswire_conn_renegotiate_pending(p.server), 1);
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_send(p.server, "hello world", 11, &n),
+                   TLSWIRE_OK);
+  char buf[64];
+  size_t got = 0;
+  for (int i = 0;
+       i < 1000 && (got < 11 || tlswire_conn_renegotiate_pending(p.server));
+       i++) {
+    int rc = tlswire_conn_recv(p.client, buf + got, sizeof buf - got, &n);
+    ck_assert(rc == TLSWIRE_OK || rc == TLSWIRE_E_WANT_READ);
+    got += n;
+    rc = tlswire_conn_recv(p.server, buf, sizeof buf, &n);
+    ck_assert_int_eq(rc, TLSWIRE_E_WANT_READ); /* no data, the handshake */
+  }
+  ck_assert_uint_eq(got, 11);
+  ck_assert_mem_eq(buf, "hello world", 11);
+  ck_assert_int_eq(tlswire_conn_renegotiate_pending(p.server), 0);
+  ck_assert_int_eq(tlswire_conn_total_renegotiations(p.server), 1);
+  unsigned char *data = tw_pattern(30000, 8);
+  int who = -1;
+  ck_assert_int_eq(tw_bound_transfer(p.client, p.server, data, 30000, &who),
+                   TLSWIRE_OK);
+  free(data);
+  tw_pair_free(&p);
+  tlswire_context_free(c);
+  tlswire_context_free(s);
+}
+END_TEST
+
 static Suite *make_suite(void) {
   Suite *s = suite_create("integration");
   TW_ADD(s, context_passphrase_callback_outcomes);
@@ -457,6 +517,9 @@ static Suite *make_suite(void) {
   TW_ADD(s, dtls_retransmission_over_bound_pipe);
   tc = tcase_create("info_callback_precedence");
   tcase_add_loop_test(tc, info_callback_precedence, 0, 2);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("renegotiation_over_bound_pipe");
+  tcase_add_loop_test(tc, renegotiation_over_bound_pipe, 0, 2);
   suite_add_tcase(s, tc);
   tc = tcase_create("read_with_stuck_output_wants_write");
   tcase_add_loop_test(tc, read_with_stuck_output_wants_write, 0, 3);
