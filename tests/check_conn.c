@@ -50,8 +50,10 @@ START_TEST(handshake_versions_and_keys) {
                    version == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2");
   ck_assert_str_eq(tlswire_conn_get_state_string(p.client),
                    "SSL negotiation finished successfully");
-  X509 *peer = SSL_get0_peer_certificate(tlswire_conn_get_ssl(p.client));
+  X509 *peer = tlswire_conn_get_peer_certificate(p.client);
+  ck_assert_ptr_nonnull(peer);
   ck_assert_int_eq(X509_cmp(peer, tw_fixture_chain(type)->leaf), 0);
+  X509_free(peer);
   ck_assert_int_eq(
       tw_transfer(p.client, p.server, (const unsigned char *)"ping", 4), 0);
   ck_assert_int_eq(
