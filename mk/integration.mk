@@ -19,3 +19,8 @@ check_PROGRAMS += tests/check_integration
 tests_check_integration_SOURCES = tests/check_integration.c
 tests_check_integration_CFLAGS = $(TEST_CFLAGS)
 tests_check_integration_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/check_failmalloc_bound
+tests_check_failmalloc_bound_SOURCES = tests/check_failmalloc_bound.c
+tests_check_failmalloc_bound_CFLAGS = $(TEST_CFLAGS)
+tests_check_failmalloc_bound_LDADD = $(TEST_LIBS)
