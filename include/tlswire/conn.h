@@ -333,7 +333,12 @@ TLSWIRE_API int tlswire_conn_read(tlswire_conn *conn, void *buf, size_t len,
  * the call stops early (unlike pyOpenSSL, issue #176, which loses the count):
  * resume with buf + *sent. In memory mode, when the output ring fills it
  * returns TLSWIRE_E_WANT_WRITE (drain bio_read, then call again with the
- * rest). Other statuses as send.
+ * rest). On a connection bound to a non-blocking transport,
+ * TLSWIRE_E_WANT_WRITE means the transport would block: wait until it is
+ * writable and call again with the rest; bytes accepted but still in the
+ * output ring leave with that call (or tlswire_conn_flush()). On a
+ * blocking transport it returns only when all is sent or on failure.
+ * Other statuses as send.
  */
 TLSWIRE_API int tlswire_conn_sendall(tlswire_conn *conn, const void *buf,
                                      size_t len, size_t *sent);
