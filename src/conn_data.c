@@ -4,6 +4,7 @@
  */
 #include <limits.h>
 
+#include "bind.h"
 #include "conn.h"
 #include "safety.h"
 
@@ -40,9 +41,15 @@ int tlswire_conn_recv_peek(tlswire_conn *conn, void *buf, size_t len,
   TW_GUARD_ARG(received != NULL, &conn->err, "received is NULL");
   *received = 0;
   TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
+  /* Bound: the same hooks as recv, so stuck output is pushed first and
+   * reported as WANT_WRITE (a peek can run the handshake). */
+  int rc = tlswire_bind_pre(conn, TLSWIRE_BIND_RECV);
+  if (rc != TLSWIRE_BIND_GO)
+    return rc;
   tlswire_conn_io_begin(conn);
   int ret = SSL_peek_ex(conn->ssl, buf, len, received);
-  return ret == 1 ? TLSWIRE_OK : tlswire_conn_io_fail(conn, ret);
+  rc = ret == 1 ? TLSWIRE_OK : tlswire_conn_io_fail(conn, ret);
+  return tlswire_bind_post(conn, TLSWIRE_BIND_RECV, rc);
 }
 
 int tlswire_conn_recv_into(tlswire_conn *conn, void *buf, size_t buflen,

@@ -28,6 +28,9 @@ int tlswire_conn_set_context(tlswire_conn *conn, tlswire_context *ctx) {
     return TLSWIRE_OK;
   if (SSL_set_SSL_CTX(conn->ssl, ctx->ssl_ctx) == NULL)
     return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
+  /* SSL_new copied the passphrase callback's argument, the old context,
+   * which may be freed below: point it at the new one. */
+  SSL_set_default_passwd_cb_userdata(conn->ssl, ctx);
   /* libssl keeps the verify mode the connection started with; keep the
    * callback that goes with it (pyOpenSSL keeps its verify helper too). */
   if (!conn->verify_overridden) {
@@ -415,6 +418,9 @@ static int conn_closed(const tlswire_conn *conn) {
   /* A fatal error: libssl's only public sign of its error state is the
    * state string ("SSLERR"). */
   if (strcmp(SSL_state_string(conn->ssl), "SSLERR") == 0)
+    return 1;
+  /* A bound connection's transport failed (sticky): nothing more arrives. */
+  if (conn->bio.io_errno != 0)
     return 1;
   return conn->bio.in_eof && tlswire_ring_len(&conn->bio.in) == 0 &&
          SSL_pending(conn->ssl) == 0;

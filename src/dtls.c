@@ -47,6 +47,10 @@ int tlswire_conn_DTLSv1_listen(tlswire_conn *conn) {
   BIO_ADDR_free(peer);
   if (ret == 1)
     return TLSWIRE_OK;
+  /* libssl takes a failed cookie verify callback for a bad cookie and
+   * waits for the next ClientHello: the failure must not be lost. */
+  if (ret == 0 && conn->cb_pending.code != TLSWIRE_OK)
+    return tlswire_cb_pending_take(conn);
   if (ret == 0)
     return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
   return tlswire_conn_io_fail(conn, ret);

@@ -79,8 +79,9 @@ static int connect_pair(int *crc, int *src) {
 
 static const char *negotiated(tlswire_conn *conn, char *buf) {
   const unsigned char *p = NULL;
-  unsigned int len = 0;
-  SSL_get0_alpn_selected(tlswire_conn_get_ssl(conn), &p, &len);
+  size_t len = 0;
+  ck_assert_int_eq(tlswire_conn_get_alpn_proto_negotiated(conn, &p, &len),
+                   TLSWIRE_OK);
   memcpy(buf, p ? (const char *)p : "", len);
   buf[len] = '\0';
   return buf;

@@ -366,19 +366,16 @@ START_TEST(set_context_keeps_verify) {
 }
 END_TEST
 
-/* pyOpenSSL's set_context use case: a server-name callback (raw, through
- * the escape hatch) moves the connection to the context holding the
- * certificate for the name asked; the handshake then uses it. */
-static int switch_on_sni(SSL *ssl, int *alert, void *arg) {
-  (void)alert;
-  tlswire_conn **target = arg;
-  const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+/* pyOpenSSL's set_context use case: the context's server-name callback
+ * moves the connection to the context holding the certificate for the name
+ * asked; the handshake then uses it. arg counts the calls. */
+static int switch_on_sni(tlswire_conn *conn, void *arg) {
+  ++*(int *)arg;
+  const char *name = tlswire_conn_get_servername(conn);
   if (name == NULL || strcmp(name, "server.test") != 0)
-    return SSL_TLSEXT_ERR_NOACK;
-  tlswire_context *real = tlswire_conn_get_app_data(target[0]);
-  return tlswire_conn_set_context(target[0], real) == TLSWIRE_OK
-             ? SSL_TLSEXT_ERR_OK
-             : SSL_TLSEXT_ERR_ALERT_FATAL;
+    return 0;
+  tlswire_context *real = tlswire_conn_get_app_data(conn);
+  return tlswire_conn_set_context(conn, real) == TLSWIRE_OK ? 0 : 1;
 }
 
 START_TEST(set_context_from_sni_callback) {
@@ -386,18 +383,18 @@ START_TEST(set_context_from_sni_callback) {
   ck_assert_int_eq(tlswire_context_new(&bare, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
   tlswire_context *real = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_RSA2048);
   tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_RSA2048);
-  tlswire_conn *target[1] = {NULL};
-  SSL_CTX_set_tlsext_servername_callback(tlswire_context_get_ssl_ctx(bare),
-                                         switch_on_sni);
-  SSL_CTX_set_tlsext_servername_arg(tlswire_context_get_ssl_ctx(bare), target);
+  int calls = 0;
+  ck_assert_int_eq(tlswire_context_set_tlsext_servername_callback(
+                       bare, switch_on_sni, &calls),
+                   TLSWIRE_OK);
   tw_pair p;
   ck_assert_int_eq(tw_pair_init(&p, c, bare), 0);
-  target[0] = p.server;
   tlswire_conn_set_app_data(p.server, real);
   ck_assert_int_eq(
       tlswire_conn_set_tlsext_host_name(p.client, "server.test", 11),
       TLSWIRE_OK);
   ck_assert_int_eq(tw_handshake(p.client, p.server, NULL, NULL), 0);
+  ck_assert_int_eq(calls, 1);
   ck_assert_ptr_eq(tlswire_conn_get_context(p.server), real);
   X509 *peer = tlswire_conn_get_peer_certificate(p.client);
   ck_assert_int_eq(X509_cmp(peer, tw_fixture_chain(TW_KEY_RSA2048)->leaf), 0);
@@ -414,35 +411,38 @@ struct ocsp_log {
   size_t client_len;
 };
 
-static int ocsp_server(SSL *ssl, void *arg) {
+static int ocsp_server(tlswire_conn *conn, const unsigned char **resp,
+                       size_t *resp_len, void *arg) {
+  (void)conn;
   struct ocsp_log *log = arg;
   log->server_calls++;
-  unsigned char *resp = OPENSSL_malloc(5);
-  memcpy(resp, "hello", 5);
-  SSL_set_tlsext_status_ocsp_resp(ssl, resp, 5);
-  return SSL_TLSEXT_ERR_OK;
+  *resp = (const unsigned char *)"hello";
+  *resp_len = 5;
+  return 0;
 }
 
-static int ocsp_client(SSL *ssl, void *arg) {
+static int ocsp_client(tlswire_conn *conn, const unsigned char *resp,
+                       size_t resp_len, void *arg) {
+  (void)conn;
   struct ocsp_log *log = arg;
-  const unsigned char *resp = NULL;
-  long len = SSL_get_tlsext_status_ocsp_resp(ssl, &resp);
   log->client_calls++;
-  log->client_len = len > 0 ? (size_t)len : 0;
+  log->client_len = resp != NULL ? resp_len : 0;
   return 1;
 }
 
-/* pyOpenSSL TestOCSP's first cases with raw callbacks: the server callback
- * runs only when the client called request_ocsp, and its data arrives.
- * _i: 0 without request_ocsp, 1 with. */
+/* pyOpenSSL TestOCSP's first cases: the server callback runs only when the
+ * client called request_ocsp, and its data arrives. _i: 0 without
+ * request_ocsp, 1 with. */
 START_TEST(request_ocsp_stapling) {
   struct ocsp_log log = {0};
   tlswire_context *s = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
   tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
-  SSL_CTX_set_tlsext_status_cb(tlswire_context_get_ssl_ctx(s), ocsp_server);
-  SSL_CTX_set_tlsext_status_arg(tlswire_context_get_ssl_ctx(s), &log);
-  SSL_CTX_set_tlsext_status_cb(tlswire_context_get_ssl_ctx(c), ocsp_client);
-  SSL_CTX_set_tlsext_status_arg(tlswire_context_get_ssl_ctx(c), &log);
+  ck_assert_int_eq(
+      tlswire_context_set_ocsp_server_callback(s, ocsp_server, &log),
+      TLSWIRE_OK);
+  ck_assert_int_eq(
+      tlswire_context_set_ocsp_client_callback(c, ocsp_client, &log),
+      TLSWIRE_OK);
   tw_pair p;
   ck_assert_int_eq(tw_pair_init(&p, c, s), 0);
   if (_i)
@@ -551,25 +551,24 @@ END_TEST
 /* --- ALPN, groups ----------------------------------------------------------
  */
 
-static int alpn_select(SSL *ssl, const unsigned char **out,
-                       unsigned char *outlen, const unsigned char *in,
-                       unsigned int inlen, void *arg) {
-  (void)ssl, (void)arg;
+static int alpn_select(tlswire_conn *conn, const tlswire_alpn_proto *offered,
+                       size_t n_offered, tlswire_alpn_proto *selected,
+                       void *arg) {
+  (void)conn, (void)arg;
   /* Pick the second offer, to prove the order and framing arrived. */
-  if (inlen < 1 || in[0] + 1u >= inlen)
-    return SSL_TLSEXT_ERR_ALERT_FATAL;
-  const unsigned char *second = in + 1 + in[0];
-  *outlen = second[0];
-  *out = second + 1;
-  return SSL_TLSEXT_ERR_OK;
+  if (n_offered != 2)
+    return -1;
+  *selected = offered[1];
+  return 0;
 }
 
 START_TEST(alpn_connection_level) {
   tlswire_context *s = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
   tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
   if (_i == 0)
-    SSL_CTX_set_alpn_select_cb(tlswire_context_get_ssl_ctx(s), alpn_select,
-                               NULL);
+    ck_assert_int_eq(
+        tlswire_context_set_alpn_select_callback(s, alpn_select, NULL),
+        TLSWIRE_OK);
   tw_pair p;
   ck_assert_int_eq(tw_pair_init(&p, c, s), 0);
   const char *protos[] = {"http/1.1", "spdy/2"};

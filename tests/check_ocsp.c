@@ -74,10 +74,7 @@ static void teardown(void) {
 static int connect_pair(int request_ocsp, int *crc, int *src) {
   ck_assert_int_eq(tw_pair_init(&pair, cctx, sctx), 0);
   if (request_ocsp)
-    ck_assert_int_eq(
-        SSL_set_tlsext_status_type(tlswire_conn_get_ssl(pair.client),
-                                   TLSEXT_STATUSTYPE_ocsp),
-        1);
+    ck_assert_int_eq(tlswire_conn_request_ocsp(pair.client), TLSWIRE_OK);
   return tw_handshake(pair.client, pair.server, crc, src);
 }
 

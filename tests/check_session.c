@@ -18,17 +18,14 @@ static int mode_version(int mode) {
   return mode == TLS13_TICKET ? TLS1_3_VERSION : TLS1_2_VERSION;
 }
 
-/* A server context that can resume: a session-ID context (through the
- * escape hatch until the context branch's set_session_id), and tickets off
+/* A server context that can resume: a session-ID context, and tickets off
  * for the session-ID mode. */
 static tlswire_context *resuming_server(int mode) {
   tlswire_context *s = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
   ck_assert_ptr_nonnull(s);
   cu_pin(s, mode_version(mode));
-  ck_assert_int_eq(
-      SSL_CTX_set_session_id_context(tlswire_context_get_ssl_ctx(s),
-                                     (const unsigned char *)"unity-test", 10),
-      1);
+  ck_assert_int_eq(tlswire_context_set_session_id(s, "unity-test", 10),
+                   TLSWIRE_OK);
   if (mode == TLS12_ID)
     ck_assert_int_eq(tlswire_context_set_options(s, TLSWIRE_OP_NO_TICKET, NULL),
                      TLSWIRE_OK);

@@ -66,13 +66,10 @@ tlswire_context *cu_mtls_server_ctx(tw_key_type type, int version) {
           ctx, TLSWIRE_VERIFY_PEER | TLSWIRE_VERIFY_FAIL_IF_NO_PEER_CERT, NULL,
           NULL),
       TLSWIRE_OK);
-  /* The names the server asks for: the client CA (escape hatch until the
-   * context branch's set_client_ca_list). */
-  STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
-  ck_assert_ptr_nonnull(names);
-  sk_X509_NAME_push(
-      names, X509_NAME_dup(X509_get_subject_name(tw_fixture_client(type)->ca)));
-  SSL_CTX_set_client_CA_list(tlswire_context_get_ssl_ctx(ctx), names);
+  /* The names the server asks for: the client CA. */
+  X509_NAME *name = X509_get_subject_name(tw_fixture_client(type)->ca);
+  ck_assert_int_eq(tlswire_context_set_client_ca_list(ctx, &name, 1),
+                   TLSWIRE_OK);
   return ctx;
 }
 
@@ -85,9 +82,9 @@ tlswire_context *cu_mtls_client_ctx(tw_key_type type, int version) {
                    TLSWIRE_OK);
   ck_assert_int_eq(tlswire_context_use_privatekey(ctx, mine->leaf_key),
                    TLSWIRE_OK);
-  ck_assert_int_eq(SSL_CTX_add1_chain_cert(tlswire_context_get_ssl_ctx(ctx),
-                                           mine->intermediate),
-                   1);
+  ck_assert_int_eq(
+      tlswire_context_add_extra_chain_cert(ctx, mine->intermediate),
+      TLSWIRE_OK);
   return ctx;
 }
 

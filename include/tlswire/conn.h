@@ -333,7 +333,12 @@ TLSWIRE_API int tlswire_conn_read(tlswire_conn *conn, void *buf, size_t len,
  * the call stops early (unlike pyOpenSSL, issue #176, which loses the count):
  * resume with buf + *sent. In memory mode, when the output ring fills it
  * returns TLSWIRE_E_WANT_WRITE (drain bio_read, then call again with the
- * rest). Other statuses as send.
+ * rest). On a connection bound to a non-blocking transport,
+ * TLSWIRE_E_WANT_WRITE means the transport would block: wait until it is
+ * writable and call again with the rest; bytes accepted but still in the
+ * output ring leave with that call (or tlswire_conn_flush()). On a
+ * blocking transport it returns only when all is sent or on failure.
+ * Other statuses as send.
  */
 TLSWIRE_API int tlswire_conn_sendall(tlswire_conn *conn, const void *buf,
                                      size_t len, size_t *sent);
@@ -537,6 +542,11 @@ TLSWIRE_API int tlswire_conn_DTLSv1_handle_timeout(tlswire_conn *conn);
  *                a fatal alert was received, the connection failed with a
  *                fatal error, or the input was ended (bio_shutdown) and all
  *                of it consumed.
+ * On a connection bound to a transport the bits read: NEEDS_INPUT, poll
+ * the transport for input (tlswire cannot see bytes the transport holds
+ * before it reads them); HAS_OUTPUT, ciphertext the transport has not taken
+ * yet: poll for writability, then tlswire_conn_flush() or the next call;
+ * CLOSED also after the transport's end of file or a transport failure.
  */
 #define TLSWIRE_STATE_NEEDS_INPUT 0x1u
 #define TLSWIRE_STATE_HAS_OUTPUT 0x2u

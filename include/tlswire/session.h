@@ -21,8 +21,11 @@
  *   3. on a new connection of the same context, tlswire_conn_set_session
  *      before the handshake; tlswire_conn_session_reused tells whether the
  *      server accepted it.
- * A TLS 1.2 server resumes session IDs only with a session-ID context set on
- * its context (and tickets unless TLSWIRE_OP_NO_TICKET).
+ * A TLS 1.2 server resumes session IDs, and tickets unless
+ * TLSWIRE_OP_NO_TICKET. Give a resuming server a session-ID context
+ * (tlswire_context_set_session_id): a server that verifies client
+ * certificates without one fails every resumption attempt ("session id
+ * context uninitialized"); one that does not verify clients resumes anyway.
  */
 #ifndef TLSWIRE_SESSION_H
 #define TLSWIRE_SESSION_H

@@ -65,8 +65,8 @@ tlswire_context *tw_server_ctx(int method, tw_key_type type) {
     return NULL;
   if (tlswire_context_use_certificate(ctx, chain->leaf) != TLSWIRE_OK ||
       tlswire_context_use_privatekey(ctx, chain->leaf_key) != TLSWIRE_OK ||
-      SSL_CTX_add1_chain_cert(tlswire_context_get_ssl_ctx(ctx),
-                              chain->intermediate) != 1) {
+      tlswire_context_add_extra_chain_cert(ctx, chain->intermediate) !=
+          TLSWIRE_OK) {
     tlswire_context_free(ctx);
     return NULL;
   }

@@ -1,0 +1,26 @@
+# integration.mk - included by Makefile.am; append with +=.
+# Tests that need the pieces of several areas at once: Connection data calls
+# over socket transports, sessions over bound transports.
+
+if POSIX_TRANSPORTS
+check_PROGRAMS += tests/check_socket_data
+endif
+tests_check_socket_data_SOURCES = tests/check_socket_data.c
+tests_check_socket_data_CFLAGS = $(TEST_CFLAGS)
+tests_check_socket_data_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/check_bound_session
+tests_check_bound_session_SOURCES = tests/check_bound_session.c \
+	tests/conn_util.c tests/conn_util.h
+tests_check_bound_session_CFLAGS = $(TEST_CFLAGS)
+tests_check_bound_session_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/check_integration
+tests_check_integration_SOURCES = tests/check_integration.c
+tests_check_integration_CFLAGS = $(TEST_CFLAGS)
+tests_check_integration_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/check_failmalloc_bound
+tests_check_failmalloc_bound_SOURCES = tests/check_failmalloc_bound.c
+tests_check_failmalloc_bound_CFLAGS = $(TEST_CFLAGS)
+tests_check_failmalloc_bound_LDADD = $(TEST_LIBS)
