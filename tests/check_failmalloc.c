@@ -6,43 +6,13 @@
  * own. Each run must end in success or a clean status: no crash, no
  * status outside the table, and (under ASan) no leak.
  */
-#include <stdlib.h>
-#include <string.h>
 
-#include <openssl/crypto.h>
 
 #include <tlswire/tlswire.h>
 
+#include "failmalloc.h"
 #include "pump.h"
 #include "testmain.h"
-
-static long countdown = -1; /* allocations left before failing; -1 never */
-static long failures;
-
-static int should_fail(void) {
-  if (countdown < 0)
-    return 0;
-  if (countdown == 0) {
-    failures++;
-    return 1;
-  }
-  countdown--;
-  return 0;
-}
-
-static void *fm_malloc(size_t n, const char *file, int line) {
-  return should_fail() ? NULL : malloc(n);
-}
-
-static void *fm_realloc(void *p, size_t n, const char *file, int line) {
-  return should_fail() ? NULL : realloc(p, n);
-}
-
-static void fm_free(void *p, const char *file, int line) { free(p); }
-
-static int valid_status(int rc) {
-  return rc <= 0 && strcmp(tlswire_status_name(rc), "TLSWIRE_E_UNKNOWN") != 0;
-}
 
 /* One connection's whole life; returns 1 if it got to the end. */
 static int scenario(void) {
@@ -53,14 +23,14 @@ static int scenario(void) {
   if (sctx && cctx && tw_pair_init(&p, cctx, sctx) == 0) {
     int crc, src;
     tw_handshake(p.client, p.server, &crc, &src);
-    ck_assert(valid_status(crc) && valid_status(src));
+    ck_assert(tw_valid_status(crc) && tw_valid_status(src));
     if (crc == TLSWIRE_OK && src == TLSWIRE_OK &&
         tw_transfer(p.client, p.server, (const unsigned char *)"ping", 4) ==
             0 &&
         tw_transfer(p.server, p.client, (const unsigned char *)"pong", 4) ==
             0) {
       int rc = tlswire_conn_shutdown(p.client);
-      ck_assert(valid_status(rc) || rc == 1);
+      ck_assert(tw_valid_status(rc) || rc == 1);
       done = rc == 0;
     }
   }
@@ -75,48 +45,11 @@ static int scenario(void) {
  * hit one-time initialisation (the ring BIO method, the ex_data index):
  * a failure there must not break every later connection. */
 START_TEST(every_allocation_fails_in_turn) {
-  int completed = 0;
-  long n;
-  for (n = _i; !completed && n < 200000; n += 4) {
-    countdown = n;
-    failures = 0;
-    completed = scenario() && failures == 0;
-    countdown = -1;
-  }
-  ck_assert_int_eq(completed, 1);
-  ck_assert_int_gt(n, 100); /* a handshake needs many allocations */
+  long completed_at = tw_failmalloc_sweep(_i, 4, scenario);
+  ck_assert_int_ge(completed_at, 0);
+  ck_assert_int_gt(completed_at, 100); /* a handshake needs many allocations */
 }
 END_TEST
-
-/* OpenSSL's own one-time initialisation (OPENSSL_init_ssl, provider and
- * algorithm caches) is not retried after an allocation failure: one failed
- * init leaves libssl unusable for the process. A plain libssl handshake
- * before the test warms all of that up, so the failures injected later land
- * in per-connection work and in tlswire's own lazily created state (the
- * ring BIO method, the ex_data index), which must recover. */
-static int libssl_warm_up(const tw_chain *chain) {
-  SSL_CTX *ctx = SSL_CTX_new(TLS_method());
-  if (ctx == NULL || SSL_CTX_use_certificate(ctx, chain->leaf) != 1 ||
-      SSL_CTX_use_PrivateKey(ctx, chain->leaf_key) != 1)
-    return -1;
-  SSL *c = SSL_new(ctx), *s = SSL_new(ctx);
-  BIO *cb, *sb;
-  BIO_new_bio_pair(&cb, 0, &sb, 0);
-  SSL_set_bio(c, cb, cb);
-  SSL_set_bio(s, sb, sb);
-  SSL_set_connect_state(c);
-  SSL_set_accept_state(s);
-  int rc = 0, cr = 0, sr = 0;
-  for (int i = 0; i < 20 && (cr != 1 || sr != 1); i++) {
-    cr = SSL_do_handshake(c);
-    sr = SSL_do_handshake(s);
-  }
-  rc = cr == 1 && sr == 1 ? 0 : -1;
-  SSL_free(c);
-  SSL_free(s);
-  SSL_CTX_free(ctx);
-  return rc;
-}
 
 static Suite *failmalloc_suite(void) {
   Suite *s = suite_create("failmalloc");
@@ -127,16 +60,4 @@ static Suite *failmalloc_suite(void) {
   return s;
 }
 
-int main(void) {
-  /* Must come before OpenSSL's first allocation. */
-  if (!CRYPTO_set_mem_functions(fm_malloc, fm_realloc, fm_free))
-    return EXIT_FAILURE;
-  const tw_chain *chain = tw_fixture_chain(TW_KEY_EC_P256);
-  if (chain == NULL || libssl_warm_up(chain) != 0)
-    return EXIT_FAILURE;
-  SRunner *runner = srunner_create(failmalloc_suite());
-  srunner_run_all(runner, CK_ENV);
-  int failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+int main(void) { return tw_failmalloc_main(failmalloc_suite); }
