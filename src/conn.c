@@ -266,19 +266,27 @@ int tlswire_conn_send(tlswire_conn *conn, const void *buf, size_t len,
   return tlswire_bind_post(conn, TLSWIRE_BIND_SEND, rc);
 }
 
-int tlswire_conn_recv(tlswire_conn *conn, void *buf, size_t len,
-                      size_t *received) {
+int tlswire_conn_recv_with(tlswire_conn *conn, void *buf, size_t len,
+                           size_t *received, int peek) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   TW_GUARD_ARG(received != NULL, &conn->err, "received is NULL");
   *received = 0;
   TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
+  /* Bound: a peek runs the same hooks as a read (it can drive the
+   * handshake), so stuck output is pushed first either way. */
   int rc = tlswire_bind_pre(conn, TLSWIRE_BIND_RECV);
   if (rc != TLSWIRE_BIND_GO)
     return rc;
   io_begin(conn);
-  int ret = SSL_read_ex(conn->ssl, buf, len, received);
+  int ret = peek ? SSL_peek_ex(conn->ssl, buf, len, received)
+                 : SSL_read_ex(conn->ssl, buf, len, received);
   rc = ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
   return tlswire_bind_post(conn, TLSWIRE_BIND_RECV, rc);
+}
+
+int tlswire_conn_recv(tlswire_conn *conn, void *buf, size_t len,
+                      size_t *received) {
+  return tlswire_conn_recv_with(conn, buf, len, received, 0);
 }
 
 /* --- the byte-buffer side

@@ -35,6 +35,11 @@ void tlswire_conn_verify_callback(const tlswire_conn *conn,
 /* Runs before each libssl I/O call made outside conn.c. */
 void tlswire_conn_io_begin(tlswire_conn *conn);
 
+/* recv (peek 0) and recv_peek (peek 1): one read path, with the transport
+ * hooks of a bound connection. */
+int tlswire_conn_recv_with(tlswire_conn *conn, void *buf, size_t len,
+                           size_t *received, int peek);
+
 /* Maps a failed libssl I/O call (return value ret) to a status; the same
  * mapping as do_handshake/send/recv (pyOpenSSL's _raise_ssl_error). */
 int tlswire_conn_io_fail(tlswire_conn *conn, int ret);

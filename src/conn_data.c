@@ -4,7 +4,6 @@
  */
 #include <limits.h>
 
-#include "bind.h"
 #include "conn.h"
 #include "safety.h"
 
@@ -37,19 +36,7 @@ int tlswire_conn_sendall(tlswire_conn *conn, const void *buf, size_t len,
 
 int tlswire_conn_recv_peek(tlswire_conn *conn, void *buf, size_t len,
                            size_t *received) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_ARG(received != NULL, &conn->err, "received is NULL");
-  *received = 0;
-  TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
-  /* Bound: the same hooks as recv, so stuck output is pushed first and
-   * reported as WANT_WRITE (a peek can run the handshake). */
-  int rc = tlswire_bind_pre(conn, TLSWIRE_BIND_RECV);
-  if (rc != TLSWIRE_BIND_GO)
-    return rc;
-  tlswire_conn_io_begin(conn);
-  int ret = SSL_peek_ex(conn->ssl, buf, len, received);
-  rc = ret == 1 ? TLSWIRE_OK : tlswire_conn_io_fail(conn, ret);
-  return tlswire_bind_post(conn, TLSWIRE_BIND_RECV, rc);
+  return tlswire_conn_recv_with(conn, buf, len, received, 1);
 }
 
 int tlswire_conn_recv_into(tlswire_conn *conn, void *buf, size_t buflen,

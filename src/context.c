@@ -183,13 +183,6 @@ int tlswire_context_use_certificate_chain_file(tlswire_context *ctx,
   return TLSWIRE_OK;
 }
 
-/* A read-only memory BIO over the caller's bytes, or NULL. */
-static BIO *mem_bio(const void *buf, size_t len) {
-  if (len > INT_MAX)
-    return NULL;
-  return BIO_new_mem_buf(buf, (int)len);
-}
-
 /* Certificates are never encrypted in practice; a PEM block claiming to be
  * must fail rather than make OpenSSL prompt on the terminal. */
 static int no_prompt(char *buf, int size, int rwflag, void *arg) {
@@ -204,21 +197,25 @@ static X509 *cert_parse(BIO *bio, int filetype) {
   return PEM_read_bio_X509(bio, NULL, no_prompt, NULL);
 }
 
-#define MEM_ARGS_VALID(ctx, buf, len)                                          \
-  do {                                                                         \
-    TW_GUARD_ARG((buf) != NULL && (len) > 0, &(ctx)->err,                      \
-                 "buffer is NULL or empty");                                   \
-    TW_GUARD_ARG((len) <= INT_MAX, &(ctx)->err, "buffer too large");           \
-  } while (0)
+/* What every memory loader checks first: the bytes and their type. Then a
+ * read-only BIO over the caller's bytes in *bio, which the caller frees. */
+static int mem_source(tlswire_context *ctx, const void *buf, size_t len,
+                      int filetype, BIO **bio) {
+  *bio = NULL;
+  TW_GUARD_ARG(buf != NULL && len > 0, &ctx->err, "buffer is NULL or empty");
+  TW_GUARD_ARG(len <= INT_MAX, &ctx->err, "buffer too large");
+  TW_GUARD_ARG(filetype_valid(filetype), &ctx->err, "unknown filetype");
+  *bio = BIO_new_mem_buf(buf, (int)len);
+  if (*bio == NULL)
+    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  return TLSWIRE_OK;
+}
 
 int tlswire_context_use_certificate_mem(tlswire_context *ctx, const void *buf,
                                         size_t len, int filetype) {
   CTX_MUTABLE(ctx);
-  MEM_ARGS_VALID(ctx, buf, len);
-  TW_GUARD_ARG(filetype_valid(filetype), &ctx->err, "unknown filetype");
-  BIO *bio = mem_bio(buf, len);
-  if (bio == NULL)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  BIO *bio;
+  TW_TRY(mem_source(ctx, buf, len, filetype, &bio));
   X509 *cert = cert_parse(bio, filetype);
   BIO_free(bio);
   if (cert == NULL)
@@ -240,11 +237,8 @@ static EVP_PKEY *key_parse(SSL_CTX *ssl_ctx, BIO *bio, int filetype) {
 int tlswire_context_use_privatekey_mem(tlswire_context *ctx, const void *buf,
                                        size_t len, int filetype) {
   CTX_MUTABLE(ctx);
-  MEM_ARGS_VALID(ctx, buf, len);
-  TW_GUARD_ARG(filetype_valid(filetype), &ctx->err, "unknown filetype");
-  BIO *bio = mem_bio(buf, len);
-  if (bio == NULL)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  BIO *bio;
+  TW_TRY(mem_source(ctx, buf, len, filetype, &bio));
   tlswire_passwd_reset(ctx);
   EVP_PKEY *pkey = key_parse(ctx->ssl_ctx, bio, filetype);
   BIO_free(bio);
@@ -280,10 +274,8 @@ static int chain_add_rest(tlswire_context *ctx, BIO *bio) {
 int tlswire_context_use_certificate_chain_mem(tlswire_context *ctx,
                                               const void *buf, size_t len) {
   CTX_MUTABLE(ctx);
-  MEM_ARGS_VALID(ctx, buf, len);
-  BIO *bio = mem_bio(buf, len);
-  if (bio == NULL)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  BIO *bio;
+  TW_TRY(mem_source(ctx, buf, len, TLSWIRE_FILETYPE_PEM, &bio));
   X509 *leaf = PEM_read_bio_X509_AUX(bio, NULL, no_prompt, NULL);
   int rc = leaf != NULL && SSL_CTX_use_certificate(ctx->ssl_ctx, leaf) == 1
                ? chain_add_rest(ctx, bio)
@@ -333,11 +325,8 @@ int tlswire_context_load_verify_locations_mem(tlswire_context *ctx,
                                               const void *buf, size_t len,
                                               int filetype) {
   CTX_MUTABLE(ctx);
-  MEM_ARGS_VALID(ctx, buf, len);
-  TW_GUARD_ARG(filetype_valid(filetype), &ctx->err, "unknown filetype");
-  BIO *bio = mem_bio(buf, len);
-  if (bio == NULL)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  BIO *bio;
+  TW_TRY(mem_source(ctx, buf, len, filetype, &bio));
   int added =
       store_add_all(SSL_CTX_get_cert_store(ctx->ssl_ctx), bio, filetype);
   BIO_free(bio);
@@ -509,9 +498,9 @@ int tlswire_context_load_tmp_dh(tlswire_context *ctx, const char *path) {
 int tlswire_context_load_tmp_dh_mem(tlswire_context *ctx, const void *buf,
                                     size_t len, int filetype) {
   CTX_MUTABLE(ctx);
-  MEM_ARGS_VALID(ctx, buf, len);
-  TW_GUARD_ARG(filetype_valid(filetype), &ctx->err, "unknown filetype");
-  return dh_load(ctx, mem_bio(buf, len), filetype);
+  BIO *bio;
+  TW_TRY(mem_source(ctx, buf, len, filetype, &bio));
+  return dh_load(ctx, bio, filetype);
 }
 
 int tlswire_context_set_tlsext_use_srtp(tlswire_context *ctx,
@@ -660,11 +649,8 @@ static STACK_OF(X509_NAME) * subjects_parse(BIO *bio, int filetype) {
 int tlswire_context_load_client_ca_mem(tlswire_context *ctx, const void *buf,
                                        size_t len, int filetype) {
   CTX_MUTABLE(ctx);
-  MEM_ARGS_VALID(ctx, buf, len);
-  TW_GUARD_ARG(filetype_valid(filetype), &ctx->err, "unknown filetype");
-  BIO *bio = mem_bio(buf, len);
-  if (bio == NULL)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  BIO *bio;
+  TW_TRY(mem_source(ctx, buf, len, filetype, &bio));
   STACK_OF(X509_NAME) *names = subjects_parse(bio, filetype);
   BIO_free(bio);
   if (names == NULL)
