@@ -7,24 +7,23 @@ libtlswire_core_la_SOURCES += \
 	src/session.c \
 	src/dtls.c
 
+# Helpers shared by these programs (and the integration tests).
+tests_libtwtest_la_SOURCES += tests/conn_util.c tests/conn_util.h
+
 check_PROGRAMS += \
 	tests/check_conn_api \
 	tests/check_memory_bio \
 	tests/check_session \
 	tests/check_dtls
-tests_check_conn_api_SOURCES = tests/check_conn_api.c tests/conn_util.c \
-	tests/conn_util.h
+tests_check_conn_api_SOURCES = tests/check_conn_api.c
 tests_check_conn_api_CFLAGS = $(TEST_CFLAGS)
 tests_check_conn_api_LDADD = $(TEST_LIBS)
-tests_check_memory_bio_SOURCES = tests/check_memory_bio.c tests/conn_util.c \
-	tests/conn_util.h
+tests_check_memory_bio_SOURCES = tests/check_memory_bio.c
 tests_check_memory_bio_CFLAGS = $(TEST_CFLAGS)
 tests_check_memory_bio_LDADD = $(TEST_LIBS)
-tests_check_session_SOURCES = tests/check_session.c tests/conn_util.c \
-	tests/conn_util.h
+tests_check_session_SOURCES = tests/check_session.c
 tests_check_session_CFLAGS = $(TEST_CFLAGS)
 tests_check_session_LDADD = $(TEST_LIBS)
-tests_check_dtls_SOURCES = tests/check_dtls.c tests/conn_util.c \
-	tests/conn_util.h
+tests_check_dtls_SOURCES = tests/check_dtls.c
 tests_check_dtls_CFLAGS = $(TEST_CFLAGS)
 tests_check_dtls_LDADD = $(TEST_LIBS)

@@ -10,8 +10,7 @@ tests_check_socket_data_CFLAGS = $(TEST_CFLAGS)
 tests_check_socket_data_LDADD = $(TEST_LIBS)
 
 check_PROGRAMS += tests/check_bound_session
-tests_check_bound_session_SOURCES = tests/check_bound_session.c \
-	tests/conn_util.c tests/conn_util.h
+tests_check_bound_session_SOURCES = tests/check_bound_session.c
 tests_check_bound_session_CFLAGS = $(TEST_CFLAGS)
 tests_check_bound_session_LDADD = $(TEST_LIBS)
 

@@ -13,32 +13,6 @@
 #include "conn_util.h"
 #include "testmain.h"
 
-enum mode { TLS12_ID, TLS12_TICKET, TLS13_TICKET };
-
-static int mode_version(int mode) {
-  return mode == TLS13_TICKET ? TLSWIRE_TLS1_3_VERSION : TLSWIRE_TLS1_2_VERSION;
-}
-
-/* A server context that can resume in mode, through tlswire's setters. */
-static tlswire_context *resuming_server(int mode) {
-  tlswire_context *s = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
-  ck_assert_ptr_nonnull(s);
-  cu_pin(s, mode_version(mode));
-  ck_assert_int_eq(tlswire_context_set_session_id(s, "bound-sessions", 14),
-                   TLSWIRE_OK);
-  if (mode == TLS12_ID)
-    ck_assert_int_eq(tlswire_context_set_options(s, TLSWIRE_OP_NO_TICKET, NULL),
-                     TLSWIRE_OK);
-  return s;
-}
-
-static tlswire_context *resuming_client(int mode) {
-  tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
-  ck_assert_ptr_nonnull(c);
-  cu_pin(c, mode_version(mode));
-  return c;
-}
-
 /* A client and a server on c and s, bound to the two ends of a pipe;
  * chunk > 0 makes every transport call move at most chunk bytes. */
 static void pipe_pair(tw_pair *p, tlswire_context *c, tlswire_context *s,
@@ -116,12 +90,12 @@ static int second_connection(tlswire_context *c2, tlswire_context *s,
 START_TEST(resumption_over_pipe_with_serialization) {
   int mode = _i % 3;
   size_t chunk = _i >= 3 ? 7 : 0;
-  tlswire_context *s = resuming_server(mode);
-  tlswire_context *c = resuming_client(mode);
+  tlswire_context *s = cu_resuming_server(mode);
+  tlswire_context *c = cu_resuming_client(mode);
   size_t len = 0;
   unsigned char *der = first_connection(c, s, chunk, &len);
   tlswire_context_free(c);
-  tlswire_context *c2 = resuming_client(mode);
+  tlswire_context *c2 = cu_resuming_client(mode);
   ck_assert_int_eq(second_connection(c2, s, der, len, chunk), 1);
   /* Resumed again: a session is good for more than one resumption. */
   ck_assert_int_eq(second_connection(c2, s, der, len, chunk), 1);
@@ -134,11 +108,11 @@ END_TEST
 /* The failure path: a server on a fresh context (empty cache, new ticket
  * keys) cannot resume the session and falls back to a full handshake. */
 START_TEST(fresh_server_does_not_resume) {
-  tlswire_context *s = resuming_server(_i);
-  tlswire_context *c = resuming_client(_i);
+  tlswire_context *s = cu_resuming_server(_i);
+  tlswire_context *c = cu_resuming_client(_i);
   size_t len = 0;
   unsigned char *der = first_connection(c, s, 0, &len);
-  tlswire_context *s2 = resuming_server(_i);
+  tlswire_context *s2 = cu_resuming_server(_i);
   ck_assert_int_eq(second_connection(c, s2, der, len, 0), 0);
   free(der);
   tlswire_context_free(s2);
@@ -155,7 +129,7 @@ START_TEST(no_session_id_context_still_resumes) {
   cu_pin(s, TLSWIRE_TLS1_2_VERSION);
   ck_assert_int_eq(tlswire_context_set_options(s, TLSWIRE_OP_NO_TICKET, NULL),
                    TLSWIRE_OK);
-  tlswire_context *c = resuming_client(TLS12_ID);
+  tlswire_context *c = cu_resuming_client(CU_TLS12_ID);
   size_t len = 0;
   unsigned char *der = first_connection(c, s, 0, &len);
   ck_assert_int_eq(second_connection(c, s, der, len, 0), 1);

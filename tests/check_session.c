@@ -12,33 +12,6 @@
 #include "conn_util.h"
 #include "testmain.h"
 
-enum mode { TLS12_ID, TLS12_TICKET, TLS13_TICKET };
-
-static int mode_version(int mode) {
-  return mode == TLS13_TICKET ? TLS1_3_VERSION : TLS1_2_VERSION;
-}
-
-/* A server context that can resume: a session-ID context, and tickets off
- * for the session-ID mode. */
-static tlswire_context *resuming_server(int mode) {
-  tlswire_context *s = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
-  ck_assert_ptr_nonnull(s);
-  cu_pin(s, mode_version(mode));
-  ck_assert_int_eq(tlswire_context_set_session_id(s, "unity-test", 10),
-                   TLSWIRE_OK);
-  if (mode == TLS12_ID)
-    ck_assert_int_eq(tlswire_context_set_options(s, TLSWIRE_OP_NO_TICKET, NULL),
-                     TLSWIRE_OK);
-  return s;
-}
-
-static tlswire_context *resuming_client(int mode) {
-  tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
-  ck_assert_ptr_nonnull(c);
-  cu_pin(c, mode_version(mode));
-  return c;
-}
-
 static void master_key(const tlswire_conn *conn, unsigned char key[48]) {
   size_t size = 0;
   ck_assert_int_eq(tlswire_conn_master_key(conn, key, 48, &size), TLSWIRE_OK);
@@ -58,7 +31,7 @@ static tlswire_session *first_connection(tlswire_context *c, tlswire_context *s,
   ck_assert_int_eq(tlswire_conn_session_reused(p.client), 0);
   if (read_tickets)
     cu_read_tickets(p.client);
-  if (mode != TLS13_TICKET)
+  if (mode != CU_TLS13_TICKET)
     master_key(p.server, key);
   tlswire_session *sess = NULL;
   ck_assert_int_eq(tlswire_conn_get_session(p.client, &sess), TLSWIRE_OK);
@@ -95,13 +68,13 @@ static int resume(tlswire_context *c, tlswire_context *s, tlswire_session *sess,
 
 /* pyOpenSSL test_client_set_session, in each mode, closing cleanly. */
 START_TEST(resumption) {
-  tlswire_context *s = resuming_server(_i);
-  tlswire_context *c = resuming_client(_i);
+  tlswire_context *s = cu_resuming_server(_i);
+  tlswire_context *c = cu_resuming_client(_i);
   unsigned char k1[48], k2[48];
   tlswire_session *sess = first_connection(c, s, _i, 1, 1, k1);
   ck_assert_int_eq(tlswire_session_is_resumable(sess), 1);
   ck_assert_int_eq(resume(c, s, sess, k2), 1);
-  if (_i != TLS13_TICKET)
+  if (_i != CU_TLS13_TICKET)
     ck_assert_mem_eq(k1, k2, 48); /* the same session, the same secret */
   tlswire_session_free(sess);
   tlswire_context_free(s);
@@ -112,13 +85,13 @@ END_TEST
 /* Freed without shutdown after a clean handshake: still resumable (libssl
  * alone would discard it, see PITFALLS). */
 START_TEST(resumable_after_free_without_shutdown) {
-  tlswire_context *s = resuming_server(_i);
-  tlswire_context *c = resuming_client(_i);
+  tlswire_context *s = cu_resuming_server(_i);
+  tlswire_context *c = cu_resuming_client(_i);
   unsigned char k1[48], k2[48];
   tlswire_session *sess = first_connection(c, s, _i, 1, 0, k1);
   ck_assert_int_eq(tlswire_session_is_resumable(sess), 1);
   ck_assert_int_eq(resume(c, s, sess, k2), 1);
-  if (_i != TLS13_TICKET)
+  if (_i != CU_TLS13_TICKET)
     ck_assert_mem_eq(k1, k2, 48);
   tlswire_session_free(sess);
   tlswire_context_free(s);
@@ -129,8 +102,8 @@ END_TEST
 /* A connection that failed fatally (_i 0: bad record; 1: truncated) keeps
  * its session non-resumable. */
 START_TEST(fatal_error_discards_session) {
-  tlswire_context *s = resuming_server(TLS12_ID);
-  tlswire_context *c = resuming_client(TLS12_ID);
+  tlswire_context *s = cu_resuming_server(CU_TLS12_ID);
+  tlswire_context *c = cu_resuming_client(CU_TLS12_ID);
   tw_pair p;
   cu_connect(&p, c, s);
   tlswire_session *sess = NULL;
@@ -161,10 +134,10 @@ END_TEST
 
 /* TLS 1.3 without reading the tickets: the session is not resumable. */
 START_TEST(tls13_session_needs_ticket_read) {
-  tlswire_context *s = resuming_server(TLS13_TICKET);
-  tlswire_context *c = resuming_client(TLS13_TICKET);
+  tlswire_context *s = cu_resuming_server(CU_TLS13_TICKET);
+  tlswire_context *c = cu_resuming_client(CU_TLS13_TICKET);
   unsigned char key[48];
-  tlswire_session *sess = first_connection(c, s, TLS13_TICKET, 0, 0, key);
+  tlswire_session *sess = first_connection(c, s, CU_TLS13_TICKET, 0, 0, key);
   ck_assert_int_eq(tlswire_session_is_resumable(sess), 0);
   ck_assert_int_eq(resume(c, s, sess, key), 0);
   tlswire_session_free(sess);
@@ -204,11 +177,11 @@ END_TEST
  * context is refused, even a context configured the same way; the session
  * keeps its context alive after the caller dropped it. */
 START_TEST(set_session_wrong_context) {
-  tlswire_context *s = resuming_server(TLS12_ID);
-  tlswire_context *c = resuming_client(TLS12_ID);
-  tlswire_context *other = resuming_client(TLS12_ID);
+  tlswire_context *s = cu_resuming_server(CU_TLS12_ID);
+  tlswire_context *c = cu_resuming_client(CU_TLS12_ID);
+  tlswire_context *other = cu_resuming_client(CU_TLS12_ID);
   unsigned char key[48];
-  tlswire_session *sess = first_connection(c, s, TLS12_ID, 0, 1, key);
+  tlswire_session *sess = first_connection(c, s, CU_TLS12_ID, 0, 1, key);
   tlswire_context_free(c); /* the session's pin keeps it alive */
   tw_pair p;
   ck_assert_int_eq(tw_pair_init(&p, other, s), 0);
@@ -234,8 +207,8 @@ END_TEST
 /* Serialized and rebuilt (as after a restart): resumption still works, in
  * each mode, and the rebuilt session is pinned to the context given. */
 START_TEST(serialization_round_trip) {
-  tlswire_context *s = resuming_server(_i);
-  tlswire_context *c = resuming_client(_i);
+  tlswire_context *s = cu_resuming_server(_i);
+  tlswire_context *c = cu_resuming_client(_i);
   unsigned char k1[48], k2[48];
   tlswire_session *sess = first_connection(c, s, _i, 1, 1, k1);
   size_t size = 0;
@@ -248,7 +221,7 @@ START_TEST(serialization_round_trip) {
   ck_assert_uint_eq(size2, size);
   tlswire_session_free(sess);
 
-  tlswire_context *c2 = resuming_client(_i); /* "after the restart" */
+  tlswire_context *c2 = cu_resuming_client(_i); /* "after the restart" */
   tlswire_session *back = NULL;
   ck_assert_int_eq(tlswire_session_from_bytes(&back, c2, der, size),
                    TLSWIRE_OK);
@@ -260,7 +233,7 @@ START_TEST(serialization_round_trip) {
   ck_assert_uint_eq(size2, size);
   ck_assert_mem_eq(again, der, size);
   ck_assert_int_eq(resume(c2, s, back, k2), 1);
-  if (_i != TLS13_TICKET)
+  if (_i != CU_TLS13_TICKET)
     ck_assert_mem_eq(k1, k2, 48);
   free(again);
   free(der);
@@ -272,7 +245,7 @@ START_TEST(serialization_round_trip) {
 END_TEST
 
 START_TEST(serialization_bad_input) {
-  tlswire_context *c = resuming_client(TLS12_ID);
+  tlswire_context *c = cu_resuming_client(CU_TLS12_ID);
   tlswire_session *sess = (tlswire_session *)1;
   static const unsigned char junk[] = "\x30\x03\x02\x01\x01 nonsense";
   ck_assert_int_eq(tlswire_session_from_bytes(&sess, c, junk, sizeof junk),
@@ -297,11 +270,11 @@ END_TEST
 static Suite *make_suite(void) {
   Suite *s = suite_create("session");
   TCase *tc = tcase_create("resumption");
-  tcase_add_loop_test(tc, resumption, TLS12_ID, TLS13_TICKET + 1);
+  tcase_add_loop_test(tc, resumption, CU_TLS12_ID, CU_TLS13_TICKET + 1);
   suite_add_tcase(s, tc);
   tc = tcase_create("resumable_after_free_without_shutdown");
-  tcase_add_loop_test(tc, resumable_after_free_without_shutdown, TLS12_ID,
-                      TLS13_TICKET + 1);
+  tcase_add_loop_test(tc, resumable_after_free_without_shutdown, CU_TLS12_ID,
+                      CU_TLS13_TICKET + 1);
   suite_add_tcase(s, tc);
   tc = tcase_create("fatal_error_discards_session");
   tcase_add_loop_test(tc, fatal_error_discards_session, 0, 2);
@@ -310,7 +283,8 @@ static Suite *make_suite(void) {
   TW_ADD(s, get_session_states);
   TW_ADD(s, set_session_wrong_context);
   tc = tcase_create("serialization_round_trip");
-  tcase_add_loop_test(tc, serialization_round_trip, TLS12_ID, TLS13_TICKET + 1);
+  tcase_add_loop_test(tc, serialization_round_trip, CU_TLS12_ID,
+                      CU_TLS13_TICKET + 1);
   suite_add_tcase(s, tc);
   TW_ADD(s, serialization_bad_input);
   return s;

@@ -100,3 +100,27 @@ void cu_roundtrip(tlswire_conn *from, tlswire_conn *to, const char *msg) {
   ck_assert_int_eq(
       tw_transfer(from, to, (const unsigned char *)msg, strlen(msg)), 0);
 }
+
+int cu_mode_version(int mode) {
+  return mode == CU_TLS13_TICKET ? TLSWIRE_TLS1_3_VERSION
+                                 : TLSWIRE_TLS1_2_VERSION;
+}
+
+tlswire_context *cu_resuming_server(int mode) {
+  tlswire_context *s = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  ck_assert_ptr_nonnull(s);
+  cu_pin(s, cu_mode_version(mode));
+  ck_assert_int_eq(tlswire_context_set_session_id(s, "tlswire-tests", 13),
+                   TLSWIRE_OK);
+  if (mode == CU_TLS12_ID)
+    ck_assert_int_eq(tlswire_context_set_options(s, TLSWIRE_OP_NO_TICKET, NULL),
+                     TLSWIRE_OK);
+  return s;
+}
+
+tlswire_context *cu_resuming_client(int mode) {
+  tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  ck_assert_ptr_nonnull(c);
+  cu_pin(c, cu_mode_version(mode));
+  return c;
+}

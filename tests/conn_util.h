@@ -32,6 +32,19 @@ tlswire_context *cu_mtls_client_ctx(tw_key_type type, int version);
  * processed; asserts the read found no application data. */
 void cu_read_tickets(tlswire_conn *client);
 
+/* The resumption modes of the session tests: TLS 1.2 with session IDs
+ * (tickets off), TLS 1.2 with tickets, TLS 1.3 (tickets). */
+enum cu_resume_mode { CU_TLS12_ID, CU_TLS12_TICKET, CU_TLS13_TICKET };
+
+/* The protocol version of a resumption mode. */
+int cu_mode_version(int mode);
+
+/* A server context that can resume in mode (fixture EC chain, a session-ID
+ * context, tickets off for CU_TLS12_ID) and a client context for it, both
+ * pinned to the mode's version. New references. Assert. */
+tlswire_context *cu_resuming_server(int mode);
+tlswire_context *cu_resuming_client(int mode);
+
 /* Sends msg from one side and checks it arrives on the other. */
 void cu_roundtrip(tlswire_conn *from, tlswire_conn *to, const char *msg);
 
