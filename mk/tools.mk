@@ -12,6 +12,7 @@ endif
 tools_tlswire_SOURCES = \
 	tools/tlswire.c tools/tool.h \
 	tools/util.c \
+	tools/opts.c \
 	tools/certgen.c \
 	tools/net.c \
 	tools/io.c \

@@ -53,27 +53,19 @@ static const char client_usage[] =
 
 /* --------------------------------------------------------------- options */
 
-enum {
-  OPT_ALPN = 256,
-  OPT_SNI,
-  OPT_CAFILE,
-  OPT_VHOST,
-  OPT_INSECURE,
-  OPT_TRANSPORT,
-  OPT_TLS12,
-  OPT_TLS13
-};
+enum { OPT_ALPN = 256, OPT_SNI, OPT_CAFILE, OPT_VHOST, OPT_INSECURE };
 
-static int parse_opt(int c, client_opts *o) {
+static int client_option(int c, const char *arg, void *opts) {
+  client_opts *o = opts;
   switch (c) {
   case OPT_ALPN:
-    o->alpn = optarg;
+    o->alpn = arg;
     return TW_EXIT_OK;
   case OPT_SNI:
-    o->servername = optarg;
+    o->servername = arg;
     return TW_EXIT_OK;
   case OPT_CAFILE:
-    o->cafile = optarg;
+    o->cafile = arg;
     return TW_EXIT_OK;
   case OPT_VHOST:
     o->verify_hostname = 1;
@@ -81,28 +73,11 @@ static int parse_opt(int c, client_opts *o) {
   case OPT_INSECURE:
     o->insecure = 1;
     return TW_EXIT_OK;
-  case OPT_TRANSPORT:
-    if (strcmp(optarg, "socket") != 0 && strcmp(optarg, "fd") != 0)
-      return tw_usage_error("client",
-                            "--transport takes socket or fd, not "
-                            "'%s'",
-                            optarg);
-    o->use_fd = strcmp(optarg, "fd") == 0;
-    return TW_EXIT_OK;
-  case OPT_TLS12:
-    o->version = TLSWIRE_TLS1_2_VERSION;
-    return TW_EXIT_OK;
-  case OPT_TLS13:
-    o->version = TLSWIRE_TLS1_3_VERSION;
-    return TW_EXIT_OK;
   case 'q':
     o->quiet = 1;
     return TW_EXIT_OK;
-  case ':':
-    return tw_usage_error("client", "option '%s' needs an argument",
-                          optarg ? optarg : "");
   default:
-    return TW_EXIT_USAGE;
+    return -1;
   }
 }
 
@@ -114,29 +89,16 @@ static int parse(int argc, char **argv, client_opts *o) {
       {"cafile", required_argument, NULL, OPT_CAFILE},
       {"verify-hostname", no_argument, NULL, OPT_VHOST},
       {"insecure", no_argument, NULL, OPT_INSECURE},
-      {"transport", required_argument, NULL, OPT_TRANSPORT},
-      {"tls1.2", no_argument, NULL, OPT_TLS12},
-      {"tls1.3", no_argument, NULL, OPT_TLS13},
+      TW_OPTS_TRANSPORT,
+      TW_OPTS_VERSION,
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  int c, ex;
-
-  opterr = 0;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
-    if (c == 'h') {
-      fputs(client_usage, stdout);
-      return -1;
-    }
-    if (c == '?')
-      return tw_usage_error("client", "unknown option '%s'", argv[optind - 1]);
-    if (c == ':')
-      return tw_usage_error("client", "option '%s' needs an argument",
-                            argv[optind - 1]);
-    if ((ex = parse_opt(c, o)) != TW_EXIT_OK)
-      return ex;
-  }
+  static const tw_command cmd = {"client", ":qh", client_usage, opts,
+                                 client_option};
+  int ex = tw_parse_options(&cmd, argc, argv, &o->version, &o->use_fd, o);
+  if (ex != TW_EXIT_OK)
+    return ex;
   if (argc - optind != 2)
     return tw_usage_error("client", "expected HOST and PORT");
   o->host = argv[optind];
@@ -155,14 +117,10 @@ static int is_ip_literal(const char *s) {
 }
 
 static int make_ctx(tlswire_context **ctx, const client_opts *o) {
-  int rc = tlswire_context_new(ctx, TLSWIRE_TLS_METHOD);
+  int rc, ex = tw_context_new(ctx, o->version);
 
-  if (rc != TLSWIRE_OK)
-    return tw_err(TW_EXIT_SETUP, "context: %s", tlswire_status_name(rc));
-  if (o->version != 0 &&
-      ((rc = tlswire_context_set_min_proto_version(*ctx, o->version)) != 0 ||
-       (rc = tlswire_context_set_max_proto_version(*ctx, o->version)) != 0))
-    return tw_fail_ctx("protocol version", *ctx, rc);
+  if (ex != TW_EXIT_OK)
+    return ex;
   if (o->alpn != NULL && (rc = tw_alpn_offer(*ctx, o->alpn)) != TLSWIRE_OK)
     return tw_fail_ctx("ALPN", *ctx, rc);
   if (o->insecure)

@@ -50,22 +50,9 @@ static int is_want(int rc) {
 
 /* ------------------------------------------------------------- contexts */
 
-static int ctx_new(tlswire_context **ctx, int version) {
-  int rc = tlswire_context_new(ctx, TLSWIRE_TLS_METHOD);
-
-  if (rc != TLSWIRE_OK)
-    return tw_err(TW_EXIT_SETUP, "context: %s", tlswire_status_name(rc));
-  if (version == 0)
-    return TW_EXIT_OK;
-  rc = tlswire_context_set_min_proto_version(*ctx, version);
-  if (rc == TLSWIRE_OK)
-    rc = tlswire_context_set_max_proto_version(*ctx, version);
-  return rc == TLSWIRE_OK ? TW_EXIT_OK : tw_fail_ctx("version", *ctx, rc);
-}
-
 static int server_ctx(tlswire_context **ctx, const tw_certs *certs,
                       int version) {
-  int rc, ex = ctx_new(ctx, version);
+  int rc, ex = tw_context_new(ctx, version);
 
   if (ex != TW_EXIT_OK)
     return ex;
@@ -96,7 +83,7 @@ static int trust_ca(tlswire_context *ctx, X509 *ca) {
 
 static int client_ctx(tlswire_context **ctx, const tw_certs *certs,
                       int version) {
-  int rc, ex = ctx_new(ctx, version);
+  int rc, ex = tw_context_new(ctx, version);
 
   if (ex != TW_EXIT_OK)
     return ex;
@@ -412,29 +399,12 @@ static int second_connection(demo_pair *p) {
 }
 
 static int parse(int argc, char **argv, int *version) {
-  static const struct option opts[] = {{"tls1.2", no_argument, NULL, '2'},
-                                       {"tls1.3", no_argument, NULL, '3'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
-  int c;
-
-  opterr = 0;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-    switch (c) {
-    case '2':
-      *version = TLSWIRE_TLS1_2_VERSION;
-      break;
-    case '3':
-      *version = TLSWIRE_TLS1_3_VERSION;
-      break;
-    case 'h':
-      fputs(demo_usage, stdout);
-      return -1;
-    default:
-      return tw_usage_error("demo", "unknown option '%s'", argv[optind - 1]);
-    }
-  }
+  static const struct option opts[] = {
+      TW_OPTS_VERSION, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+  static const tw_command cmd = {"demo", ":h", demo_usage, opts, NULL};
+  int ex = tw_parse_options(&cmd, argc, argv, version, NULL, NULL);
+  if (ex != TW_EXIT_OK)
+    return ex;
   if (optind < argc)
     return tw_usage_error("demo", "unexpected argument '%s'", argv[optind]);
   return TW_EXIT_OK;

@@ -52,54 +52,31 @@ static const char server_usage[] =
 
 /* --------------------------------------------------------------- options */
 
-enum {
-  OPT_CERT = 256,
-  OPT_KEY,
-  OPT_CHAIN,
-  OPT_ALPN,
-  OPT_BIND,
-  OPT_ONCE,
-  OPT_TRANSPORT,
-  OPT_TLS12,
-  OPT_TLS13
-};
+enum { OPT_CERT = 256, OPT_KEY, OPT_CHAIN, OPT_ALPN, OPT_BIND, OPT_ONCE };
 
-static int parse_opt(int c, server_opts *o) {
+static int server_option(int c, const char *arg, void *opts) {
+  server_opts *o = opts;
   switch (c) {
   case OPT_CERT:
-    o->cert = optarg;
+    o->cert = arg;
     return TW_EXIT_OK;
   case OPT_KEY:
-    o->key = optarg;
+    o->key = arg;
     return TW_EXIT_OK;
   case OPT_CHAIN:
-    o->chain = optarg;
+    o->chain = arg;
     return TW_EXIT_OK;
   case OPT_ALPN:
-    o->alpn = optarg;
+    o->alpn = arg;
     return TW_EXIT_OK;
   case OPT_BIND:
-    o->bind = optarg;
+    o->bind = arg;
     return TW_EXIT_OK;
   case OPT_ONCE:
     o->once = 1;
     return TW_EXIT_OK;
-  case OPT_TRANSPORT:
-    if (strcmp(optarg, "socket") != 0 && strcmp(optarg, "fd") != 0)
-      return tw_usage_error("server",
-                            "--transport takes socket or fd, not "
-                            "'%s'",
-                            optarg);
-    o->use_fd = strcmp(optarg, "fd") == 0;
-    return TW_EXIT_OK;
-  case OPT_TLS12:
-    o->version = TLSWIRE_TLS1_2_VERSION;
-    return TW_EXIT_OK;
-  case OPT_TLS13:
-    o->version = TLSWIRE_TLS1_3_VERSION;
-    return TW_EXIT_OK;
   default:
-    return TW_EXIT_USAGE;
+    return -1;
   }
 }
 
@@ -124,29 +101,14 @@ static int parse(int argc, char **argv, server_opts *o) {
       {"alpn", required_argument, NULL, OPT_ALPN},
       {"bind", required_argument, NULL, OPT_BIND},
       {"once", no_argument, NULL, OPT_ONCE},
-      {"transport", required_argument, NULL, OPT_TRANSPORT},
-      {"tls1.2", no_argument, NULL, OPT_TLS12},
-      {"tls1.3", no_argument, NULL, OPT_TLS13},
+      TW_OPTS_TRANSPORT,
+      TW_OPTS_VERSION,
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  int c, ex;
-
-  opterr = 0;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-    if (c == 'h') {
-      fputs(server_usage, stdout);
-      return -1;
-    }
-    if (c == '?')
-      return tw_usage_error("server", "unknown option '%s'", argv[optind - 1]);
-    if (c == ':')
-      return tw_usage_error("server", "option '%s' needs an argument",
-                            argv[optind - 1]);
-    if ((ex = parse_opt(c, o)) != TW_EXIT_OK)
-      return ex;
-  }
-  return check_args(argc, argv, o);
+  static const tw_command cmd = {"server", ":h", server_usage, opts,
+                                 server_option};
+  int ex = tw_parse_options(&cmd, argc, argv, &o->version, &o->use_fd, o);
+  return ex != TW_EXIT_OK ? ex : check_args(argc, argv, o);
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -206,14 +168,10 @@ static int add_chain(tlswire_context *ctx, const char *cert,
 }
 
 static int make_ctx(tlswire_context **ctx, const server_opts *o) {
-  int rc = tlswire_context_new(ctx, TLSWIRE_TLS_METHOD);
+  int rc, ex = tw_context_new(ctx, o->version);
 
-  if (rc != TLSWIRE_OK)
-    return tw_err(TW_EXIT_SETUP, "context: %s", tlswire_status_name(rc));
-  if (o->version != 0 &&
-      ((rc = tlswire_context_set_min_proto_version(*ctx, o->version)) != 0 ||
-       (rc = tlswire_context_set_max_proto_version(*ctx, o->version)) != 0))
-    return tw_fail_ctx("protocol version", *ctx, rc);
+  if (ex != TW_EXIT_OK)
+    return ex;
   if ((rc = tlswire_context_use_certificate_chain_file(*ctx, o->cert)) != 0)
     return tw_fail_ctx(o->cert, *ctx, rc);
   if ((rc = tlswire_context_use_privatekey_file(*ctx, o->key,

@@ -10,11 +10,13 @@
 #ifndef TLSWIRE_TOOL_H
 #define TLSWIRE_TOOL_H
 
+#include <getopt.h>
 #include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include <openssl/x509.h>
+
 #include <tlswire/tlswire.h>
 
 /* Exit codes, documented in tlswire --help and at the top of tlswire.c. */
@@ -33,6 +35,39 @@ extern const char *tw_progname;
 int tw_cmd_demo(int argc, char **argv);
 int tw_cmd_client(int argc, char **argv);
 int tw_cmd_server(int argc, char **argv);
+
+/* --- options every command shares (opts.c) ------------------------------ */
+
+/* getopt_long codes of the shared options, for each command's table. */
+enum { TW_OPT_TRANSPORT = 1000, TW_OPT_TLS12, TW_OPT_TLS13 };
+#define TW_OPTS_VERSION                                                        \
+  {"tls1.2", no_argument, NULL, TW_OPT_TLS12}, {                               \
+    "tls1.3", no_argument, NULL, TW_OPT_TLS13                                  \
+  }
+#define TW_OPTS_TRANSPORT                                                      \
+  { "transport", required_argument, NULL, TW_OPT_TRANSPORT }
+
+/* A command's options: its name for messages, its getopt tables (which
+ * must hold "help" as 'h'), its usage text, and the handler of its own
+ * options (TW_EXIT_OK, an exit code after a message, or -1 for an option it
+ * does not know; NULL when it has none). */
+typedef struct tw_command {
+  const char *name, *shortopts, *usage;
+  const struct option *opts;
+  int (*option)(int c, const char *arg, void *o);
+} tw_command;
+
+/* Runs getopt_long over argv: --help prints the usage and returns -1;
+ * --tls1.2 / --tls1.3 set *version and --transport sets *use_fd (NULL: the
+ * command has no --transport); every other option goes to cmd->option with
+ * o. Returns TW_EXIT_OK with optind at the first operand, or an exit code
+ * after a message (unknown option, missing argument, bad value). */
+int tw_parse_options(const tw_command *cmd, int argc, char **argv, int *version,
+                     int *use_fd, void *o);
+
+/* A new TLS context pinned to version (0: any). TW_EXIT_OK, or
+ * TW_EXIT_SETUP after a message (*ctx may then hold a context to free). */
+int tw_context_new(tlswire_context **ctx, int version);
 
 /* --- messages (util.c) ---------------------------------------------------
  * Every failure message starts with "tlswire: " and names what failed, the
