@@ -211,24 +211,26 @@ static int getter_args(const tlswire_conn *conn, const void *buf, size_t len,
   return buf == NULL && len > 0 ? TLSWIRE_E_INVALID : TLSWIRE_OK;
 }
 
-int tlswire_conn_server_random(const tlswire_conn *conn, void *buf, size_t len,
-                               size_t *size) {
+/* The handshake's random of one side, through libssl's getter for it. */
+static int random_out(const tlswire_conn *conn,
+                      size_t (*get)(const SSL *, unsigned char *, size_t),
+                      void *buf, size_t len, size_t *size) {
   TW_TRY(getter_args(conn, buf, len, size));
   unsigned char rnd[SSL3_RANDOM_SIZE];
   if (SSL_get_session(conn->ssl) == NULL)
     return TLSWIRE_E_STATE;
-  size_t n = SSL_get_server_random(conn->ssl, rnd, sizeof rnd);
+  size_t n = get(conn->ssl, rnd, sizeof rnd);
   return copy_out(rnd, n, buf, len, size);
+}
+
+int tlswire_conn_server_random(const tlswire_conn *conn, void *buf, size_t len,
+                               size_t *size) {
+  return random_out(conn, SSL_get_server_random, buf, len, size);
 }
 
 int tlswire_conn_client_random(const tlswire_conn *conn, void *buf, size_t len,
                                size_t *size) {
-  TW_TRY(getter_args(conn, buf, len, size));
-  unsigned char rnd[SSL3_RANDOM_SIZE];
-  if (SSL_get_session(conn->ssl) == NULL)
-    return TLSWIRE_E_STATE;
-  size_t n = SSL_get_client_random(conn->ssl, rnd, sizeof rnd);
-  return copy_out(rnd, n, buf, len, size);
+  return random_out(conn, SSL_get_client_random, buf, len, size);
 }
 
 int tlswire_conn_master_key(const tlswire_conn *conn, void *buf, size_t len,
