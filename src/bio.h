@@ -1,29 +1,57 @@
 /*
- * bio.h - the BIO_METHOD that connects libssl to a connection's two rings.
+ * bio.h - the memory BIO: libssl's ciphertext in two bounded rings.
  *
  * One BIO serves as both rbio and wbio: reads take ciphertext from the input
- * ring, writes put ciphertext into the output ring.
+ * ring, writes put ciphertext into the output ring. The BIO knows nothing of
+ * connections; its owner feeds the input ring, drains the output ring, and
+ * decides when ring storage is released.
+ *
+ * Write rule: a write is taken whole when it fits in the output ring's
+ * storage, else nothing is taken and the write is retried later (an empty
+ * ring takes what fits of a write larger than all of its storage). A record
+ * libssl has built is therefore never split, and an owner that starts a
+ * write only with TLSWIRE_RECORD_ROOM free never leaves an application
+ * record behind in libssl.
  */
 #ifndef TLSWIRE_SRC_BIO_H
 #define TLSWIRE_SRC_BIO_H
 
 #include <openssl/bio.h>
 
+#include <openssl/ssl.h>
+
 #include "ring.h"
 
-/* What the BIO works on; owned by the connection. */
-struct tlswire_bio_state {
+/* Storage an output ring has beyond its soft capacity: one whole record as
+ * libssl builds it (with a TLS 1.0 empty-fragment prefix, or a KeyUpdate
+ * before it). A write started with this much room free is taken whole. */
+#define TLSWIRE_RECORD_ROOM                                                    \
+  (SSL3_RT_MAX_PACKET_SIZE + SSL3_RT_HEADER_LENGTH +                           \
+   SSL3_RT_MAX_ENCRYPTED_OVERHEAD)
+
+/* What the memory BIO works on; owned by the connection. */
+struct tlswire_bio_mem {
   struct tlswire_ring in;  /* ciphertext from the peer, read by libssl */
   struct tlswire_ring out; /* ciphertext for the peer, written by libssl */
-  int in_eof;              /* the caller ended the input */
-  int want_write;          /* the last write found the output ring full */
-  /* Bound mode (see bind.h): the transport, NULL in memory mode. */
-  struct tlswire_transport *transport;
-  int io_errno;      /* the transport's failure, sticky; 0 if none */
-  int close_pending; /* shutdown's close_notify is still in the ring */
+  int in_eof;              /* the input has ended (bio_shutdown) */
 };
 
-/* A new BIO over state (not owned by the BIO), or NULL. */
-BIO *tlswire_bio_new(struct tlswire_bio_state *state);
+/* A new memory BIO over st (not owned by the BIO), or NULL. */
+BIO *tlswire_bio_mem_new(struct tlswire_bio_mem *st);
+
+/* A source/sink method table with tlswire's create and destroy, or NULL. */
+BIO_METHOD *tlswire_bio_method_new(const char *name,
+                                   int (*write)(BIO *, const char *, size_t,
+                                                size_t *),
+                                   int (*read)(BIO *, char *, size_t, size_t *),
+                                   long (*ctrl)(BIO *, int, long, void *));
+
+/* A BIO with data st (not owned) from the method table in *slot, which
+ * build makes on first use (process-wide, thread-safe); NULL on failure. */
+BIO *tlswire_bio_make(BIO_METHOD **slot, BIO_METHOD *(*build)(void), void *st);
+
+/* Takes n bytes of a BIO write into ring r by the write rule above; returns
+ * how many (0: retry later). */
+size_t tlswire_bio_take(struct tlswire_ring *r, const char *buf, size_t n);
 
 #endif /* TLSWIRE_SRC_BIO_H */

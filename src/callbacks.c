@@ -15,75 +15,49 @@
 #include "context.h"
 #include "safety.h"
 
-/* --- pending failures ----------------------------------------------------- */
-
-void tlswire_cb_pending_set(tlswire_conn *conn, int code, int value,
-                            const char *what) {
-  if (conn == NULL || conn->cb_pending.code != TLSWIRE_OK)
-    return; /* the first failure of a call is the one that matters */
-  conn->cb_pending.code = code;
-  conn->cb_pending.value = value;
-  conn->cb_pending.what = what;
-}
-
-int tlswire_cb_pending_take(tlswire_conn *conn) {
-  struct tlswire_cb_pending p = conn->cb_pending;
-  memset(&conn->cb_pending, 0, sizeof conn->cb_pending);
-  if (p.code == TLSWIRE_OK)
-    return TLSWIRE_OK;
-  if (p.code == TLSWIRE_E_CALLBACK)
-    return tlswire_error_callback(&conn->err, p.value, p.what);
-  return tlswire_error_set(&conn->err, p.code, p.what);
-}
-
 /* --- passphrase ------------------------------------------------------------
  */
-
-/* OpenSSL's pem_password_cb; arg is the tlswire_context. */
-static int passwd_trampoline(char *buf, int size, int rwflag, void *arg) {
-  tlswire_context *ctx = arg;
-  struct tlswire_callbacks *cbs = &ctx->cbs;
-  if (cbs->passwd == NULL || size <= 0)
-    return 0; /* never prompt on a terminal */
-  const void *pass = NULL;
-  size_t len = 0;
-  int rc = cbs->passwd((size_t)size, rwflag, &pass, &len, cbs->passwd_arg);
-  if (rc != 0) {
-    cbs->passwd_failed = 1;
-    cbs->passwd_value = rc;
-    return 0;
-  }
-  if (pass == NULL)
-    return 0;
-  if (len > (size_t)size) /* pyOpenSSL truncates an over-long passphrase */
-    len = (size_t)size;
-  memcpy(buf, pass, len);
-  return (int)len;
-}
-
-void tlswire_passwd_install(tlswire_context *ctx) {
-  SSL_CTX_set_default_passwd_cb(ctx->ssl_ctx, passwd_trampoline);
-  SSL_CTX_set_default_passwd_cb_userdata(ctx->ssl_ctx, ctx);
-}
-
-void tlswire_passwd_reset(tlswire_context *ctx) {
-  ctx->cbs.passwd_failed = 0;
-  ctx->cbs.passwd_value = 0;
-}
-
-int tlswire_passwd_load_failed(tlswire_context *ctx) {
-  if (!ctx->cbs.passwd_failed)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
-  int value = ctx->cbs.passwd_value;
-  tlswire_passwd_reset(ctx);
-  return tlswire_error_callback(&ctx->err, value, "passphrase");
-}
 
 int tlswire_context_set_passwd_cb(tlswire_context *ctx, tlswire_passwd_cb cb,
                                   void *arg) {
   CTX_MUTABLE(ctx);
-  ctx->cbs.passwd = cb;
-  ctx->cbs.passwd_arg = cb ? arg : NULL;
+  ctx->cbs.pw.cb = cb;
+  ctx->cbs.pw.arg = cb ? arg : NULL;
+  return TLSWIRE_OK;
+}
+
+/* --- verification ----------------------------------------------------------
+ */
+
+int tlswire_context_verify_trampoline(int preverify_ok, X509_STORE_CTX *store) {
+  SSL *ssl =
+      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+  tlswire_conn *conn = tlswire_conn_from_ssl(ssl);
+  tlswire_verify_cb cb = NULL;
+  void *arg = NULL;
+  tlswire_conn_verify_callback(conn, &cb, &arg);
+  if (cb == NULL)
+    return preverify_ok;
+  int ok = cb(conn, X509_STORE_CTX_get_current_cert(store),
+              X509_STORE_CTX_get_error(store),
+              X509_STORE_CTX_get_error_depth(store), preverify_ok, arg);
+  if (ok) {
+    X509_STORE_CTX_set_error(store, X509_V_OK);
+    return 1;
+  }
+  return 0;
+}
+
+int tlswire_context_set_verify(tlswire_context *ctx, int mode,
+                               tlswire_verify_cb cb, void *arg) {
+  CTX_MUTABLE(ctx);
+  int known = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT |
+              SSL_VERIFY_CLIENT_ONCE | SSL_VERIFY_POST_HANDSHAKE;
+  TW_GUARD_ARG((mode & ~known) == 0, &ctx->err, "unknown verify mode bits");
+  ctx->verify_cb = cb;
+  ctx->verify_arg = arg;
+  SSL_CTX_set_verify(ctx->ssl_ctx, mode,
+                     cb ? tlswire_context_verify_trampoline : NULL);
   return TLSWIRE_OK;
 }
 

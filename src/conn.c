@@ -1,22 +1,16 @@
 /*
- * conn.c - tlswire_conn in memory mode: lifetime, handshake, data, shutdown.
+ * conn.c - tlswire_conn: lifetime, role, the connection behind an SSL, the
+ * pending callback failure, ring storage, and plain getters. The libssl I/O
+ * calls are driver.c's.
  */
-#include <errno.h>
-#include <limits.h>
-#include <stdlib.h>
+#include <string.h>
 
 #include <openssl/err.h>
 
-#include "bind.h"
 #include "conn.h"
 #include "context.h"
 #include "safety.h"
-
-/* Room beyond the soft capacity of the output ring: one whole TLS record
- * (with a TLS 1.0 empty-fragment prefix) that libssl has already built. */
-#define OUT_RING_SLACK                                                         \
-  (SSL3_RT_MAX_PACKET_SIZE + SSL3_RT_HEADER_LENGTH +                           \
-   SSL3_RT_MAX_ENCRYPTED_OVERHEAD)
+#include "transport.h"
 
 /* The SSL ex_data slot that points back at the connection. Claimed on first
  * use; a failed claim is retried by the next caller, and racing claimants
@@ -51,30 +45,44 @@ void tlswire_conn_verify_callback(const tlswire_conn *conn,
   *arg = conn->verify_overridden ? conn->verify_arg : conn->ctx->verify_arg;
 }
 
+/* libssl discards the session of a connection freed without SENT_SHUTDOWN
+ * (ssl_clear_bad_session). A connection whose handshake completed and that
+ * has seen no fatal error (which puts libssl back "in init" and already
+ * invalidates the session) ended cleanly enough to resume. */
+static void keep_session(tlswire_conn *conn) {
+  if (SSL_is_init_finished(conn->ssl))
+    SSL_set_shutdown(conn->ssl,
+                     SSL_get_shutdown(conn->ssl) | SSL_SENT_SHUTDOWN);
+}
+
 /* --- lifetime ------------------------------------------------------------- */
 
-/* The rings allocate on first use; under SSL_MODE_RELEASE_BUFFERS they also
- * give their storage back whenever they empty, as libssl does with its own
- * buffers in that mode. */
-static int conn_rings_init(tlswire_conn *conn, const tlswire_context *ctx) {
+/* Memory mode: two rings. The rings allocate on first use; under
+ * SSL_MODE_RELEASE_BUFFERS the connection gives idle storage back, as libssl
+ * does with its own buffers in that mode (tlswire_conn_release_idle). */
+static int conn_io_init(tlswire_conn *conn, const tlswire_context *ctx,
+                        tlswire_transport *t) {
   size_t capacity = ctx->ring_capacity;
-  if (tlswire_ring_init(&conn->bio.in, capacity, capacity) != 0 ||
-      tlswire_ring_init(&conn->bio.out, capacity, capacity + OUT_RING_SLACK) !=
+  conn->release =
+      (SSL_CTX_get_mode(ctx->ssl_ctx) & SSL_MODE_RELEASE_BUFFERS) != 0;
+  if (t != NULL)
+    return tlswire_bound_new(&conn->bound, t, capacity,
+                             capacity + TLSWIRE_RECORD_ROOM);
+  if (tlswire_ring_init(&conn->mem.in, capacity, capacity) != 0 ||
+      tlswire_ring_init(&conn->mem.out, capacity, capacity + TLSWIRE_RECORD_ROOM) !=
           0)
     return TLSWIRE_E_INVALID;
-  int release =
-      (SSL_CTX_get_mode(ctx->ssl_ctx) & SSL_MODE_RELEASE_BUFFERS) != 0;
-  conn->bio.in.release = release;
-  conn->bio.out.release = release;
   return TLSWIRE_OK;
 }
 
-/* Creates the SSL and its ring BIO; failures are recorded on the context. */
+/* Creates the SSL and its BIO (memory or bound, chosen here once);
+ * failures are recorded on the context. */
 static int conn_ssl_init(tlswire_conn *conn, tlswire_context *ctx) {
   conn->ssl = SSL_new(ctx->ssl_ctx);
   if (conn->ssl == NULL)
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
-  BIO *bio = tlswire_bio_new(&conn->bio);
+  BIO *bio = conn->bound ? tlswire_bound_bio_new(conn->bound)
+                         : tlswire_bio_mem_new(&conn->mem);
   if (bio == NULL) {
     SSL_free(conn->ssl);
     conn->ssl = NULL;
@@ -90,19 +98,25 @@ static int conn_ssl_init(tlswire_conn *conn, tlswire_context *ctx) {
   return TLSWIRE_OK;
 }
 
-static int conn_create(tlswire_conn **out, tlswire_context *ctx) {
-  TW_GUARD(out != NULL, TLSWIRE_E_INVALID);
-  *out = NULL;
-  TW_GUARD(ctx != NULL, TLSWIRE_E_INVALID);
+static void conn_io_free(tlswire_conn *conn) {
+  tlswire_bound_free(conn->bound);
+  conn->bound = NULL;
+  tlswire_ring_free(&conn->mem.in);
+  tlswire_ring_free(&conn->mem.out);
+}
+
+/* The transport t is the connection's from the start: freed on failure,
+ * unless it belongs to another connection. */
+static int conn_create(tlswire_conn **out, tlswire_context *ctx,
+                       tlswire_transport *t) {
   if (conn_ex_index_get() < 0)
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
-
   tlswire_conn *conn = OPENSSL_zalloc(sizeof *conn);
   if (conn == NULL)
     return TLSWIRE_E_NOMEM;
-  int rc = conn_rings_init(conn, ctx);
+  int rc = conn_io_init(conn, ctx, t);
   if (rc != TLSWIRE_OK)
-    goto fail_rings;
+    goto fail_io;
   rc = conn_ssl_init(conn, ctx);
   if (rc != TLSWIRE_OK)
     goto fail_ssl;
@@ -113,28 +127,44 @@ static int conn_create(tlswire_conn **out, tlswire_context *ctx) {
   return TLSWIRE_OK;
 
 fail_ssl:
-  tlswire_ring_free(&conn->bio.out);
-  tlswire_ring_free(&conn->bio.in);
-fail_rings:
+  conn_io_free(conn);
+  OPENSSL_free(conn);
+  return rc;
+fail_io:
+  if (conn->bound == NULL && (t == NULL || !t->bound))
+    tlswire_transport_free(t);
+  conn_io_free(conn);
   OPENSSL_free(conn);
   return rc;
 }
 
 int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
                      tlswire_transport *t) {
-  return tlswire_bind_attach(out, t, conn_create(out, ctx));
+  if (out != NULL)
+    *out = NULL;
+  if (out == NULL || ctx == NULL) {
+    if (t != NULL && !t->bound)
+      tlswire_transport_free(t);
+    return TLSWIRE_E_INVALID;
+  }
+  return conn_create(out, ctx, t);
 }
 
 void tlswire_conn_free(tlswire_conn *conn) {
   if (conn == NULL)
     return;
-  tlswire_conn_keep_session(conn);
+  keep_session(conn);
   SSL_free(conn->ssl);
-  tlswire_bind_free(conn);
-  tlswire_ring_free(&conn->bio.in);
-  tlswire_ring_free(&conn->bio.out);
+  conn_io_free(conn);
   tlswire_context_free(conn->ctx);
   OPENSSL_free(conn);
+}
+
+void tlswire_conn_release_idle(tlswire_conn *conn) {
+  if (!conn->release)
+    return;
+  tlswire_ring_release(tlswire_conn_out(conn));
+  tlswire_ring_release(&conn->mem.in);
 }
 
 const tlswire_error *tlswire_conn_last_error(const tlswire_conn *conn) {
@@ -145,264 +175,39 @@ SSL *tlswire_conn_get_ssl(const tlswire_conn *conn) {
   return conn ? conn->ssl : NULL;
 }
 
+/* The only places a role is set: libssl's state then tells the driver
+ * everything else. */
 int tlswire_conn_set_connect_state(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   SSL_set_connect_state(conn->ssl);
-  conn->role_set = 1;
   return TLSWIRE_OK;
 }
 
 int tlswire_conn_set_accept_state(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   SSL_set_accept_state(conn->ssl);
-  conn->role_set = 1;
   return TLSWIRE_OK;
 }
 
-/* --- mapping libssl results to statuses ------------------------------------
- */
+/* --- pending callback failures ------------------------------------------- */
 
-/* Before a libssl I/O call: no stale queue entries (they would turn
- * SSL_get_error's answer into SSL_ERROR_SSL) and no stale errno. */
-static void io_begin(tlswire_conn *conn) {
-  conn->cb_pending.code = TLSWIRE_OK; /* only this call's callbacks count */
-  tlswire_error_clear_queue();
-  errno = 0;
+void tlswire_cb_pending_set(tlswire_conn *conn, int code, int value,
+                            const char *what) {
+  if (conn == NULL || conn->cb_pending.code != TLSWIRE_OK)
+    return; /* the first failure of a call is the one that matters */
+  conn->cb_pending.code = code;
+  conn->cb_pending.value = value;
+  conn->cb_pending.what = what;
 }
 
-static int is_unexpected_eof(unsigned long packed) {
-  return ERR_GET_LIB(packed) == ERR_LIB_SSL &&
-         ERR_GET_REASON(packed) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
-}
-
-/* SSL_ERROR_SYSCALL: a transport errno, or an input that just ended. libssl
- * also answers SYSCALL with nothing queued for any call after a fatal error;
- * with the input still open that is no EOF, so it is reported as SSL. */
-static int fail_syscall(tlswire_conn *conn, int ret, int saved_errno) {
-  if (saved_errno != 0 && ret < 0)
-    return tlswire_error_syscall(&conn->err, saved_errno);
-  if (ERR_peek_error() != 0)
-    return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
-  if (!conn->bio.in_eof)
-    return tlswire_error_set(
-        &conn->err, TLSWIRE_E_SSL,
-        "connection unusable after an earlier fatal error");
-  return tlswire_error_syscall(&conn->err, -1);
-}
-
-/* OpenSSL 3 reports a stream cut without close_notify as an SSL error;
- * pyOpenSSL (and tlswire) report it as SysCallError(-1, "Unexpected EOF"). */
-static int fail_ssl(tlswire_conn *conn) {
-  if (is_unexpected_eof(ERR_peek_error()))
-    return tlswire_error_syscall(&conn->err, -1);
-  return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
-}
-
-/* The single place where a failed libssl I/O call becomes a status. */
-static int conn_fail(tlswire_conn *conn, int ret) {
-  int saved_errno = errno;
-  if (conn->cb_pending.code != TLSWIRE_OK) /* pyOpenSSL: deferred exception */
-    return tlswire_cb_pending_take(conn);
-  if (conn->bio.io_errno != 0) /* the bound transport failed */
-    return tlswire_error_syscall(&conn->err, conn->bio.io_errno);
-  switch (SSL_get_error(conn->ssl, ret)) {
-  case SSL_ERROR_WANT_READ:
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
-  case SSL_ERROR_WANT_WRITE:
-    if (conn->bio.out.alloc_failed)
-      return tlswire_error_set(&conn->err, TLSWIRE_E_NOMEM,
-                               "no memory for the output ring");
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
-  case SSL_ERROR_WANT_X509_LOOKUP:
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_X509_LOOKUP);
-  case SSL_ERROR_ZERO_RETURN:
-    return tlswire_error_set(&conn->err, TLSWIRE_E_ZERO_RETURN,
-                             "the peer sent close_notify");
-  case SSL_ERROR_SYSCALL:
-    return fail_syscall(conn, ret, saved_errno);
-  case SSL_ERROR_SSL:
-    return fail_ssl(conn);
-  default:
-    return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
-  }
-}
-
-/* --- handshake and data ------------------------------------------------------
- */
-
-int tlswire_conn_do_handshake(tlswire_conn *conn) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  int rc = tlswire_bind_pre(conn, TLSWIRE_BIND_HANDSHAKE);
-  if (rc != TLSWIRE_BIND_GO)
-    return rc;
-  io_begin(conn);
-  int ret = SSL_do_handshake(conn->ssl);
-  rc = ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
-  return tlswire_bind_post(conn, TLSWIRE_BIND_HANDSHAKE, rc);
-}
-
-int tlswire_conn_send(tlswire_conn *conn, const void *buf, size_t len,
-                      size_t *sent) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_ARG(sent != NULL, &conn->err, "sent is NULL");
-  *sent = 0;
-  TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
-  /* A handshake (first or renegotiation) runs on its own first: its flight
-   * may fill the ring, and the application record must not be built until
-   * the ring is below its soft limit. Without a role, SSL_write reports
-   * "uninitialized" as pyOpenSSL shows. */
-  if (conn->role_set && SSL_in_init(conn->ssl))
-    TW_TRY(tlswire_conn_do_handshake(conn));
-  int rc = tlswire_bind_pre(conn, TLSWIRE_BIND_SEND);
-  if (rc != TLSWIRE_BIND_GO)
-    return rc;
-  /* Starting a record only below the soft limit guarantees the ring takes
-   * it whole: libssl never holds plaintext it has not reported as sent. */
-  if (tlswire_ring_full(&conn->bio.out))
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
-  io_begin(conn);
-  int ret = SSL_write_ex(conn->ssl, buf, len, sent);
-  rc = ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
-  return tlswire_bind_post(conn, TLSWIRE_BIND_SEND, rc);
-}
-
-int tlswire_conn_recv_with(tlswire_conn *conn, void *buf, size_t len,
-                           size_t *received, int peek) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_ARG(received != NULL, &conn->err, "received is NULL");
-  *received = 0;
-  TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
-  /* Bound: a peek runs the same hooks as a read (it can drive the
-   * handshake), so stuck output is pushed first either way. */
-  int rc = tlswire_bind_pre(conn, TLSWIRE_BIND_RECV);
-  if (rc != TLSWIRE_BIND_GO)
-    return rc;
-  io_begin(conn);
-  int ret = peek ? SSL_peek_ex(conn->ssl, buf, len, received)
-                 : SSL_read_ex(conn->ssl, buf, len, received);
-  rc = ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
-  return tlswire_bind_post(conn, TLSWIRE_BIND_RECV, rc);
-}
-
-int tlswire_conn_recv(tlswire_conn *conn, void *buf, size_t len,
-                      size_t *received) {
-  return tlswire_conn_recv_with(conn, buf, len, received, 0);
-}
-
-/* --- the byte-buffer side
- * ------------------------------------------------------ */
-
-int tlswire_conn_bio_write(tlswire_conn *conn, const void *buf, size_t len,
-                           size_t *written) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_TRY(tlswire_bind_memory_only(conn));
-  TW_GUARD_ARG(written != NULL, &conn->err, "written is NULL");
-  *written = 0;
-  TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
-  struct tlswire_ring *in = &conn->bio.in;
-  if (conn->bio.in_eof)
-    return tlswire_error_set(&conn->err, TLSWIRE_E_STATE,
-                             "input already ended by bio_shutdown");
-  if (tlswire_ring_full(in))
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
-  size_t room = in->limit - tlswire_ring_len(in);
-  *written = tlswire_ring_put(in, buf, len < room ? len : room);
-  if (*written == 0)
-    return tlswire_error_set(&conn->err, TLSWIRE_E_NOMEM,
-                             "no memory for the input ring");
-  return TLSWIRE_OK;
-}
-
-int tlswire_conn_bio_read(tlswire_conn *conn, void *buf, size_t len,
-                          size_t *nread) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_TRY(tlswire_bind_memory_only(conn));
-  TW_GUARD_ARG(nread != NULL, &conn->err, "nread is NULL");
-  *nread = 0;
-  TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
-  if (tlswire_ring_len(&conn->bio.out) == 0)
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
-  *nread = tlswire_ring_get(&conn->bio.out, buf, len);
-  return TLSWIRE_OK;
-}
-
-int tlswire_conn_bio_shutdown(tlswire_conn *conn) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_TRY(tlswire_bind_memory_only(conn));
-  conn->bio.in_eof = 1;
-  return TLSWIRE_OK;
-}
-
-int tlswire_conn_bio_peek(tlswire_conn *conn, const void **data, size_t *len) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_TRY(tlswire_bind_memory_only(conn));
-  TW_GUARD_ARG(data != NULL && len != NULL, &conn->err, "data or len is NULL");
-  *data = tlswire_ring_peek(&conn->bio.out, len);
-  if (*len == 0)
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
-  return TLSWIRE_OK;
-}
-
-int tlswire_conn_bio_consume(tlswire_conn *conn, size_t n) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_TRY(tlswire_bind_memory_only(conn));
-  size_t contiguous;
-  tlswire_ring_peek(&conn->bio.out, &contiguous);
-  TW_GUARD_ARG(n <= contiguous, &conn->err,
-               "consume exceeds the peeked output");
-  tlswire_ring_consume(&conn->bio.out, n);
-  return TLSWIRE_OK;
-}
-
-int tlswire_conn_bio_window(tlswire_conn *conn, void **buf, size_t *len) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_TRY(tlswire_bind_memory_only(conn));
-  TW_GUARD_ARG(buf != NULL && len != NULL, &conn->err, "buf or len is NULL");
-  *len = 0;
-  *buf = NULL;
-  if (conn->bio.in_eof)
-    return tlswire_error_set(&conn->err, TLSWIRE_E_STATE,
-                             "input already ended by bio_shutdown");
-  *buf = tlswire_ring_window(&conn->bio.in, len);
-  if (*len == 0 && conn->bio.in.alloc_failed)
-    return tlswire_error_set(&conn->err, TLSWIRE_E_NOMEM,
-                             "no memory for the input ring");
-  if (*len == 0)
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
-  return TLSWIRE_OK;
-}
-
-int tlswire_conn_bio_commit(tlswire_conn *conn, size_t n) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_TRY(tlswire_bind_memory_only(conn));
-  size_t room;
-  tlswire_ring_window(&conn->bio.in, &room);
-  TW_GUARD_ARG(!conn->bio.in_eof && n <= room, &conn->err,
-               "commit exceeds the input window");
-  tlswire_ring_commit(&conn->bio.in, n);
-  return TLSWIRE_OK;
-}
-
-size_t tlswire_conn_bio_pending_out(const tlswire_conn *conn) {
-  return conn ? tlswire_ring_len(&conn->bio.out) : 0;
-}
-
-size_t tlswire_conn_bio_pending_in(const tlswire_conn *conn) {
-  return conn ? tlswire_ring_len(&conn->bio.in) : 0;
-}
-
-/* --- shutdown
- * ------------------------------------------------------------------ */
-
-int tlswire_conn_shutdown(tlswire_conn *conn) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  int rc = tlswire_bind_pre(conn, TLSWIRE_BIND_SHUTDOWN);
-  if (rc != TLSWIRE_BIND_GO)
-    return rc;
-  io_begin(conn);
-  int ret = SSL_shutdown(conn->ssl);
-  rc = ret >= 0 ? ret : conn_fail(conn, ret);
-  return tlswire_bind_post(conn, TLSWIRE_BIND_SHUTDOWN, rc);
+int tlswire_cb_pending_take(tlswire_conn *conn) {
+  struct tlswire_cb_pending p = conn->cb_pending;
+  memset(&conn->cb_pending, 0, sizeof conn->cb_pending);
+  if (p.code == TLSWIRE_OK)
+    return TLSWIRE_OK;
+  if (p.code == TLSWIRE_E_CALLBACK)
+    return tlswire_error_callback(&conn->err, p.value, p.what);
+  return tlswire_error_set(&conn->err, p.code, p.what);
 }
 
 int tlswire_conn_get_shutdown(const tlswire_conn *conn) {
@@ -428,9 +233,12 @@ int tlswire_conn_want_read(const tlswire_conn *conn) {
   return conn ? SSL_want_read(conn->ssl) : 0;
 }
 
+/* Bound: output the transport has not taken yet also wants writing. */
 int tlswire_conn_want_write(const tlswire_conn *conn) {
-  return conn ? SSL_want_write(conn->ssl) || tlswire_bind_output_stuck(conn)
-              : 0;
+  if (conn == NULL)
+    return 0;
+  return SSL_want_write(conn->ssl) ||
+         (conn->bound != NULL && tlswire_ring_len(&conn->bound->out) > 0);
 }
 
 const char *tlswire_conn_get_cipher_name(const tlswire_conn *conn) {
@@ -461,11 +269,3 @@ const char *tlswire_conn_get_state_string(const tlswire_conn *conn) {
   return conn ? SSL_state_string_long(conn->ssl) : NULL;
 }
 
-/* --- for the other connection files ----------------------------------------
- */
-
-void tlswire_conn_io_begin(tlswire_conn *conn) { io_begin(conn); }
-
-int tlswire_conn_io_fail(tlswire_conn *conn, int ret) {
-  return conn_fail(conn, ret);
-}

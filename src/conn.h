@@ -1,23 +1,37 @@
 /*
- * conn.h - the connection object, shared with the callback code.
+ * conn.h - the connection object, shared with the files that implement its
+ * methods (driver, zero-copy side, queries, sessions, callbacks).
+ *
+ * A connection is in memory mode (mem: its BIO is the memory BIO over two
+ * rings) or bound (bound != NULL: its BIO is the bound BIO over a transport);
+ * the mode is chosen once, by tlswire_conn_new.
  */
 #ifndef TLSWIRE_SRC_CONN_H
 #define TLSWIRE_SRC_CONN_H
 
 #include <tlswire/tlswire.h>
 
+#include "bind.h"
 #include "bio.h"
-#include "callbacks.h"
 #include "error.h"
+
+/* A callback failure waiting to be reported by the connection's current
+ * call. code 0: nothing pending. */
+struct tlswire_cb_pending {
+  int code;         /* TLSWIRE_E_CALLBACK, or TLSWIRE_E_INVALID (bad output) */
+  int value;        /* the callback's return value */
+  const char *what; /* static: which callback */
+};
 
 struct tlswire_conn {
   SSL *ssl;
   tlswire_context *ctx;
-  struct tlswire_bio_state bio;
+  struct tlswire_bio_mem mem;  /* memory mode's rings (unused when bound) */
+  struct tlswire_bound *bound; /* bound mode's state, or NULL */
+  int release;                 /* give idle ring storage back */
   int verify_overridden; /* set_verify on the connection replaced ctx's */
   tlswire_verify_cb verify_cb;
   void *verify_arg;
-  int role_set; /* set_connect_state or set_accept_state was called */
   struct tlswire_error err;
   void *app_data;          /* set_app_data; never touched by tlswire */
   tlswire_info_cb info_cb; /* set_info_callback */
@@ -32,20 +46,35 @@ tlswire_conn *tlswire_conn_from_ssl(const SSL *ssl);
 void tlswire_conn_verify_callback(const tlswire_conn *conn,
                                   tlswire_verify_cb *cb, void **arg);
 
-/* Runs before each libssl I/O call made outside conn.c. */
-void tlswire_conn_io_begin(tlswire_conn *conn);
+/* Records a callback failure for the connection's current call; the first
+ * failure of a call is kept. */
+void tlswire_cb_pending_set(tlswire_conn *conn, int code, int value,
+                            const char *what);
 
-/* recv (peek 0) and recv_peek (peek 1): one read path, with the transport
- * hooks of a bound connection. */
-int tlswire_conn_recv_with(tlswire_conn *conn, void *buf, size_t len,
-                           size_t *received, int peek);
+/* If a failure is pending on conn, moves it into conn's error record and
+ * returns its status; returns TLSWIRE_OK otherwise. */
+int tlswire_cb_pending_take(tlswire_conn *conn);
 
-/* Maps a failed libssl I/O call (return value ret) to a status; the same
- * mapping as do_handshake/send/recv (pyOpenSSL's _raise_ssl_error). */
-int tlswire_conn_io_fail(tlswire_conn *conn, int ret);
+/* The ring libssl's output goes to: the memory output ring, or the bound
+ * state's ring of what the transport has not taken yet. */
+static inline struct tlswire_ring *tlswire_conn_out(tlswire_conn *conn) {
+  return conn->bound ? &conn->bound->out : &conn->mem.out;
+}
+static inline const struct tlswire_ring *
+tlswire_conn_out_const(const tlswire_conn *conn) {
+  return conn->bound ? &conn->bound->out : &conn->mem.out;
+}
 
-/* Called by tlswire_conn_free before SSL_free (src/session.c): keeps the
- * session of a cleanly established connection resumable. */
-void tlswire_conn_keep_session(tlswire_conn *conn);
+/* The input has ended (bio_shutdown, or the transport's end of stream). */
+static inline int tlswire_conn_in_eof(const tlswire_conn *conn) {
+  return conn->bound ? conn->bound->in_eof : conn->mem.in_eof;
+}
+
+/* The transport of a bound connection, or NULL (memory mode). */
+tlswire_transport *tlswire_conn_transport(const tlswire_conn *conn);
+
+/* With TLSWIRE_MODE_RELEASE_BUFFERS: gives back the storage of every ring
+ * that is empty and has no window open. */
+void tlswire_conn_release_idle(tlswire_conn *conn);
 
 #endif /* TLSWIRE_SRC_CONN_H */

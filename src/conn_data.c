@@ -34,11 +34,6 @@ int tlswire_conn_sendall(tlswire_conn *conn, const void *buf, size_t len,
   return TLSWIRE_OK;
 }
 
-int tlswire_conn_recv_peek(tlswire_conn *conn, void *buf, size_t len,
-                           size_t *received) {
-  return tlswire_conn_recv_with(conn, buf, len, received, 1);
-}
-
 int tlswire_conn_recv_into(tlswire_conn *conn, void *buf, size_t buflen,
                            size_t nbytes, int flags, size_t *received) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);

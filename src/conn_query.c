@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "config.h"
+#include "callbacks.h"
 #include "conn.h"
 #include "context.h"
 #include "safety.h"
@@ -30,7 +31,7 @@ int tlswire_conn_set_context(tlswire_conn *conn, tlswire_context *ctx) {
     return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
   /* SSL_new copied the passphrase callback's argument, the old context,
    * which may be freed below: point it at the new one. */
-  SSL_set_default_passwd_cb_userdata(conn->ssl, ctx);
+  tlswire_passwd_use(conn->ssl, &ctx->cbs.pw);
   /* libssl keeps the verify mode the connection started with; keep the
    * callback that goes with it (pyOpenSSL keeps its verify helper too). */
   if (!conn->verify_overridden) {
@@ -422,9 +423,9 @@ static int conn_closed(const tlswire_conn *conn) {
   if (strcmp(SSL_state_string(conn->ssl), "SSLERR") == 0)
     return 1;
   /* A bound connection's transport failed (sticky): nothing more arrives. */
-  if (conn->bio.io_errno != 0)
+  if (conn->bound != NULL && conn->bound->io_errno != 0)
     return 1;
-  return conn->bio.in_eof && tlswire_ring_len(&conn->bio.in) == 0 &&
+  return tlswire_conn_in_eof(conn) && tlswire_ring_len(&conn->mem.in) == 0 &&
          SSL_pending(conn->ssl) == 0;
 }
 
@@ -432,7 +433,7 @@ static int conn_closed(const tlswire_conn *conn) {
  * that has not started its handshake must call do_handshake first, and a
  * connection waiting for output room must be drained first. */
 static int conn_needs_input(const tlswire_conn *conn) {
-  if (tlswire_ring_len(&conn->bio.in) > 0 || SSL_pending(conn->ssl) > 0)
+  if (tlswire_ring_len(&conn->mem.in) > 0 || SSL_pending(conn->ssl) > 0)
     return 0;
   if (SSL_want_write(conn->ssl))
     return 0;
@@ -447,7 +448,7 @@ unsigned tlswire_conn_state(const tlswire_conn *conn) {
     state |= TLSWIRE_STATE_CLOSED;
   else if (conn_needs_input(conn))
     state |= TLSWIRE_STATE_NEEDS_INPUT;
-  if (tlswire_ring_len(&conn->bio.out) > 0)
+  if (tlswire_ring_len(tlswire_conn_out_const(conn)) > 0)
     state |= TLSWIRE_STATE_HAS_OUTPUT;
   if (SSL_pending(conn->ssl) > 0)
     state |= TLSWIRE_STATE_HAS_PLAINTEXT;

@@ -10,7 +10,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "conn.h"
 #include "context.h"
 #include "safety.h"
 
@@ -44,7 +43,7 @@ static const struct method_row *method_find(int selector) {
 static int context_configure(tlswire_context *ctx,
                              const struct method_row *row) {
   SSL_CTX_set_app_data(ctx->ssl_ctx, ctx); /* trampolines find ctx */
-  tlswire_passwd_install(ctx);
+  tlswire_passwd_install(ctx->ssl_ctx, &ctx->cbs.pw);
   SSL_CTX_set_mode(ctx->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
                                      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   if (row->pinned_version == 0)
@@ -167,9 +166,9 @@ int tlswire_context_use_privatekey_file(tlswire_context *ctx, const char *path,
   CTX_MUTABLE(ctx);
   TW_GUARD_ARG(path != NULL, &ctx->err, "path is NULL");
   TW_GUARD_ARG(filetype_valid(filetype), &ctx->err, "unknown filetype");
-  tlswire_passwd_reset(ctx);
+  tlswire_passwd_reset(&ctx->cbs.pw);
   if (SSL_CTX_use_PrivateKey_file(ctx->ssl_ctx, path, filetype) != 1)
-    return tlswire_passwd_load_failed(ctx);
+    return tlswire_passwd_load_failed(&ctx->cbs.pw, &ctx->err);
   return TLSWIRE_OK;
 }
 
@@ -177,9 +176,9 @@ int tlswire_context_use_certificate_chain_file(tlswire_context *ctx,
                                                const char *path) {
   CTX_MUTABLE(ctx);
   TW_GUARD_ARG(path != NULL, &ctx->err, "path is NULL");
-  tlswire_passwd_reset(ctx);
+  tlswire_passwd_reset(&ctx->cbs.pw);
   if (SSL_CTX_use_certificate_chain_file(ctx->ssl_ctx, path) != 1)
-    return tlswire_passwd_load_failed(ctx);
+    return tlswire_passwd_load_failed(&ctx->cbs.pw, &ctx->err);
   return TLSWIRE_OK;
 }
 
@@ -239,11 +238,11 @@ int tlswire_context_use_privatekey_mem(tlswire_context *ctx, const void *buf,
   CTX_MUTABLE(ctx);
   BIO *bio;
   TW_TRY(mem_source(ctx, buf, len, filetype, &bio));
-  tlswire_passwd_reset(ctx);
+  tlswire_passwd_reset(&ctx->cbs.pw);
   EVP_PKEY *pkey = key_parse(ctx->ssl_ctx, bio, filetype);
   BIO_free(bio);
   if (pkey == NULL)
-    return tlswire_passwd_load_failed(ctx);
+    return tlswire_passwd_load_failed(&ctx->cbs.pw, &ctx->err);
   int ok = SSL_CTX_use_PrivateKey(ctx->ssl_ctx, pkey);
   EVP_PKEY_free(pkey);
   TW_GUARD_OSSL(ok, &ctx->err);
@@ -333,38 +332,6 @@ int tlswire_context_load_verify_locations_mem(tlswire_context *ctx,
   if (added <= 0)
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
   tlswire_error_clear_queue(); /* the end-of-input "no start line" */
-  return TLSWIRE_OK;
-}
-
-int tlswire_context_verify_trampoline(int preverify_ok, X509_STORE_CTX *store) {
-  SSL *ssl =
-      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
-  tlswire_conn *conn = tlswire_conn_from_ssl(ssl);
-  tlswire_verify_cb cb = NULL;
-  void *arg = NULL;
-  tlswire_conn_verify_callback(conn, &cb, &arg);
-  if (cb == NULL)
-    return preverify_ok;
-  int ok = cb(conn, X509_STORE_CTX_get_current_cert(store),
-              X509_STORE_CTX_get_error(store),
-              X509_STORE_CTX_get_error_depth(store), preverify_ok, arg);
-  if (ok) {
-    X509_STORE_CTX_set_error(store, X509_V_OK);
-    return 1;
-  }
-  return 0;
-}
-
-int tlswire_context_set_verify(tlswire_context *ctx, int mode,
-                               tlswire_verify_cb cb, void *arg) {
-  CTX_MUTABLE(ctx);
-  int known = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT |
-              SSL_VERIFY_CLIENT_ONCE | SSL_VERIFY_POST_HANDSHAKE;
-  TW_GUARD_ARG((mode & ~known) == 0, &ctx->err, "unknown verify mode bits");
-  ctx->verify_cb = cb;
-  ctx->verify_arg = arg;
-  SSL_CTX_set_verify(ctx->ssl_ctx, mode,
-                     cb ? tlswire_context_verify_trampoline : NULL);
   return TLSWIRE_OK;
 }
 

@@ -6,8 +6,33 @@
 
 #include <tlswire/tlswire.h>
 
-#include "callbacks.h"
 #include "error.h"
+#include "passwd.h"
+
+/* Which callback owns libssl's single OCSP status slot. */
+enum tlswire_ocsp_role { TW_OCSP_NONE, TW_OCSP_SERVER, TW_OCSP_CLIENT };
+
+/* The user callbacks of one context (set by callbacks.c, called by its
+ * trampolines); verify's live in the context itself. */
+struct tlswire_callbacks {
+  struct tlswire_passwd pw;
+  tlswire_info_cb info;
+  void *info_arg;
+  tlswire_keylog_cb keylog;
+  void *keylog_arg;
+  tlswire_servername_cb servername;
+  void *servername_arg;
+  tlswire_alpn_select_cb alpn_select;
+  void *alpn_select_arg;
+  enum tlswire_ocsp_role ocsp_role;
+  tlswire_ocsp_server_cb ocsp_server;
+  tlswire_ocsp_client_cb ocsp_client;
+  void *ocsp_arg;
+  tlswire_cookie_generate_cb cookie_generate;
+  void *cookie_generate_arg;
+  tlswire_cookie_verify_cb cookie_verify;
+  void *cookie_verify_arg;
+};
 
 struct tlswire_context {
   SSL_CTX *ssl_ctx;
@@ -43,8 +68,5 @@ void tlswire_context_ref(tlswire_context *ctx);
 
 /* Marks the context as used: from now on its mutators refuse. */
 void tlswire_context_freeze(tlswire_context *ctx);
-
-/* The verify trampoline installed by set_verify (also used per connection). */
-int tlswire_context_verify_trampoline(int preverify_ok, X509_STORE_CTX *store);
 
 #endif /* TLSWIRE_SRC_CONTEXT_H */

@@ -9,7 +9,7 @@
 
 #include <openssl/err.h>
 
-#include "conn.h"
+#include "driver.h"
 #include "safety.h"
 
 #define NOT_DTLS_MSG "not a DTLS connection"
@@ -42,18 +42,10 @@ int tlswire_conn_DTLSv1_listen(tlswire_conn *conn) {
   BIO_ADDR *peer = BIO_ADDR_new();
   if (peer == NULL)
     return tlswire_error_from_queue(&conn->err, TLSWIRE_E_NOMEM);
-  tlswire_conn_io_begin(conn);
-  int ret = DTLSv1_listen(conn->ssl, peer);
+  const struct tlswire_io io = {.op = TLSWIRE_IO_DTLS_LISTEN, .peer = peer};
+  int rc = tlswire_drive(conn, &io);
   BIO_ADDR_free(peer);
-  if (ret == 1)
-    return TLSWIRE_OK;
-  /* libssl takes a failed cookie verify callback for a bad cookie and
-   * waits for the next ClientHello: the failure must not be lost. */
-  if (ret == 0 && conn->cb_pending.code != TLSWIRE_OK)
-    return tlswire_cb_pending_take(conn);
-  if (ret == 0)
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
-  return tlswire_conn_io_fail(conn, ret);
+  return rc;
 }
 
 int tlswire_conn_DTLSv1_get_timeout(const tlswire_conn *conn,
@@ -72,7 +64,6 @@ int tlswire_conn_DTLSv1_handle_timeout(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   if (!SSL_is_dtls(conn->ssl))
     return 0;
-  tlswire_conn_io_begin(conn);
-  int ret = DTLSv1_handle_timeout(conn->ssl);
-  return ret >= 0 ? ret : tlswire_conn_io_fail(conn, ret);
+  const struct tlswire_io io = {.op = TLSWIRE_IO_DTLS_TIMEOUT};
+  return tlswire_drive(conn, &io);
 }

@@ -101,13 +101,3 @@ int tlswire_session_from_bytes(tlswire_session **out, tlswire_context *ctx,
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
   return session_wrap(out, sess, ctx);
 }
-
-/* libssl discards the session of a connection freed without SENT_SHUTDOWN
- * (ssl_clear_bad_session). A connection whose handshake completed and that
- * has seen no fatal error (which puts libssl back "in init" and already
- * invalidates the session) ended cleanly enough to resume. */
-void tlswire_conn_keep_session(tlswire_conn *conn) {
-  if (SSL_is_init_finished(conn->ssl))
-    SSL_set_shutdown(conn->ssl,
-                     SSL_get_shutdown(conn->ssl) | SSL_SENT_SHUTDOWN);
-}

@@ -138,20 +138,62 @@ START_TEST(storage_is_lazy) {
 }
 END_TEST
 
-START_TEST(release_when_empty) {
+START_TEST(release_only_when_idle) {
   struct tlswire_ring r;
   ck_assert_int_eq(tlswire_ring_init(&r, 8, 8), 0);
-  r.release = 1;
   tlswire_ring_put(&r, "abc", 3);
   char out[3];
   tlswire_ring_get(&r, out, 2);
+  tlswire_ring_release(&r);
   ck_assert_ptr_nonnull(r.data); /* one byte still held */
   tlswire_ring_get(&r, out, 1);
+  ck_assert_ptr_nonnull(r.data); /* emptying alone frees nothing */
+  tlswire_ring_release(&r);
   ck_assert_ptr_null(r.data);
-  ck_assert_uint_eq(r.len, 0);
   size_t n;
   ck_assert_ptr_nonnull(tlswire_ring_window(&r, &n)); /* allocates again */
   ck_assert_uint_eq(n, 8);
+  tlswire_ring_release(&r);
+  ck_assert_ptr_nonnull(r.data); /* an open window pins the storage */
+  tlswire_ring_close_window(&r);
+  tlswire_ring_release(&r);
+  ck_assert_ptr_null(r.data);
+  tlswire_ring_free(&r);
+}
+END_TEST
+
+/* A window keeps its place while bytes before it are consumed, even when
+ * the ring empties (which otherwise restarts it at 0). */
+START_TEST(window_survives_consume) {
+  struct tlswire_ring r;
+  ck_assert_int_eq(tlswire_ring_init(&r, 8, 8), 0);
+  tlswire_ring_put(&r, "abc", 3);
+  size_t n;
+  unsigned char *w = tlswire_ring_window(&r, &n);
+  ck_assert_uint_eq(n, 5);
+  char out[3];
+  ck_assert_uint_eq(tlswire_ring_get(&r, out, 3), 3);
+  memcpy(w, "xyz", 3);
+  ck_assert_int_eq(tlswire_ring_commit(&r, 3), 0);
+  ck_assert_uint_eq(tlswire_ring_get(&r, out, 3), 3);
+  ck_assert_int_eq(memcmp(out, "xyz", 3), 0);
+  tlswire_ring_free(&r);
+}
+END_TEST
+
+START_TEST(commit_needs_window) {
+  struct tlswire_ring r;
+  ck_assert_int_eq(tlswire_ring_init(&r, 8, 8), 0);
+  ck_assert_int_eq(tlswire_ring_commit(&r, 1), -1);
+  size_t n;
+  tlswire_ring_window(&r, &n);
+  ck_assert_int_eq(tlswire_ring_commit(&r, n + 1), -1); /* too big */
+  ck_assert_int_eq(tlswire_ring_commit(&r, 2), 0);
+  ck_assert_int_eq(tlswire_ring_commit(&r, 1), -1); /* closed by commit */
+  tlswire_ring_window(&r, &n);
+  tlswire_ring_put(&r, "q", 1); /* closes it too */
+  ck_assert_int_eq(tlswire_ring_commit(&r, 1), -1);
+  ck_assert_uint_eq(tlswire_ring_len(&r), 3);
   tlswire_ring_free(&r);
 }
 END_TEST
@@ -167,7 +209,9 @@ static Suite *ring_suite(void) {
   TW_ADD(s, init_rejects_bad_sizes);
   TW_ADD(s, empty_ring_resets_head);
   TW_ADD(s, storage_is_lazy);
-  TW_ADD(s, release_when_empty);
+  TW_ADD(s, release_only_when_idle);
+  TW_ADD(s, window_survives_consume);
+  TW_ADD(s, commit_needs_window);
   return s;
 }
 

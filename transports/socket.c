@@ -121,7 +121,7 @@ int tlswire_transport_socket_new(tlswire_transport **out, int fd,
 
 /* The socket under conn, or NULL (memory mode, another transport). */
 static struct sock_io *conn_socket(const tlswire_conn *conn) {
-  return tlswire_transport_io_if(conn->bio.transport, &socket_ops);
+  return tlswire_transport_io_if(tlswire_conn_transport(conn), &socket_ops);
 }
 
 static int not_a_socket(tlswire_conn *conn) {
@@ -136,7 +136,7 @@ int tlswire_conn_connect_ex(tlswire_conn *conn, const struct sockaddr *addr,
   struct sock_io *s = conn_socket(conn);
   if (s == NULL)
     return not_a_socket(conn);
-  SSL_set_connect_state(conn->ssl);
+  tlswire_conn_set_connect_state(conn);
   if (connect(s->fd, addr, len) == 0)
     return 0;
   return errno; /* EINTR too: the connection goes on in the background */
@@ -181,7 +181,7 @@ int tlswire_conn_accept(tlswire_conn *conn, tlswire_conn **out,
   if (rc != TLSWIRE_OK)
     return tlswire_error_set(&conn->err, rc,
                              "cannot make a connection for the new socket");
-  SSL_set_accept_state((*out)->ssl);
+  tlswire_conn_set_accept_state(*out);
   return TLSWIRE_OK;
 }
 

@@ -1,0 +1,305 @@
+/*
+ * driver.c - the one place libssl's I/O calls are made (see driver.h), and
+ * the public calls that are nothing but a step of it.
+ */
+#include <openssl/err.h>
+
+#include "driver.h"
+#include "safety.h"
+#include "transport.h"
+
+/* --- mapping libssl results to statuses ---------------------------------- */
+
+static int is_unexpected_eof(unsigned long packed) {
+  return ERR_GET_LIB(packed) == ERR_LIB_SSL &&
+         ERR_GET_REASON(packed) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+}
+
+/* SSL_ERROR_SYSCALL without a transport failure: an input that just ended.
+ * libssl also answers SYSCALL with nothing queued for any call after a
+ * fatal error; with the input still open that is no EOF, so it is reported
+ * as SSL. */
+static int fail_syscall(tlswire_conn *conn) {
+  if (ERR_peek_error() != 0)
+    return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
+  if (!tlswire_conn_in_eof(conn))
+    return tlswire_error_set(
+        &conn->err, TLSWIRE_E_SSL,
+        "connection unusable after an earlier fatal error");
+  return tlswire_error_syscall(&conn->err, -1);
+}
+
+/* OpenSSL 3 reports a stream cut without close_notify as an SSL error;
+ * pyOpenSSL (and tlswire) report it as SysCallError(-1, "Unexpected EOF"). */
+static int fail_ssl(tlswire_conn *conn) {
+  if (is_unexpected_eof(ERR_peek_error()))
+    return tlswire_error_syscall(&conn->err, -1);
+  return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
+}
+
+static int fail_want_write(tlswire_conn *conn) {
+  if (tlswire_conn_out(conn)->alloc_failed)
+    return tlswire_error_set(&conn->err, TLSWIRE_E_NOMEM,
+                             "no memory for the output ring");
+  return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
+}
+
+/* The single place where a failed libssl I/O call becomes a status. */
+static int conn_fail(tlswire_conn *conn, int ret) {
+  if (conn->cb_pending.code != TLSWIRE_OK) /* pyOpenSSL: deferred exception */
+    return tlswire_cb_pending_take(conn);
+  if (conn->bound != NULL && conn->bound->io_errno != 0)
+    return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
+  switch (SSL_get_error(conn->ssl, ret)) {
+  case SSL_ERROR_WANT_READ:
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
+  case SSL_ERROR_WANT_WRITE:
+    return fail_want_write(conn);
+  case SSL_ERROR_WANT_X509_LOOKUP:
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_X509_LOOKUP);
+  case SSL_ERROR_ZERO_RETURN:
+    return tlswire_error_set(&conn->err, TLSWIRE_E_ZERO_RETURN,
+                             "the peer sent close_notify");
+  case SSL_ERROR_SYSCALL:
+    return fail_syscall(conn);
+  case SSL_ERROR_SSL:
+    return fail_ssl(conn);
+  default:
+    return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
+  }
+}
+
+static int is_want(int rc) {
+  return rc == TLSWIRE_E_WANT_READ || rc == TLSWIRE_E_WANT_WRITE;
+}
+
+/* --- the steps ------------------------------------------------------------ */
+
+/* The largest plaintext one record carries: the negotiated maximum
+ * fragment length, else TLS's 16 KiB. Asking SSL_write for no more keeps
+ * libssl off its multi-record paths (multiblock builds 4 to 8 records in
+ * one go). DTLS writes are datagrams and pass whole. */
+static size_t one_record(const tlswire_conn *conn, size_t len) {
+  if (SSL_is_dtls(conn->ssl))
+    return len;
+  size_t cap = SSL3_RT_MAX_PLAIN_LENGTH;
+  const SSL_SESSION *sess = SSL_get_session(conn->ssl);
+  uint8_t mfl = sess ? SSL_SESSION_get_max_fragment_length(sess) : 0;
+  if (mfl >= TLSEXT_max_fragment_length_512 &&
+      mfl <= TLSEXT_max_fragment_length_4096)
+    cap = (size_t)256 << mfl;
+  return len < cap ? len : cap;
+}
+
+/* Before a write: a handshake in progress (the first, a renegotiation, a
+ * KeyUpdate or post-handshake message to send) runs on its own, and the
+ * record is started only with room for a whole record, so it is taken whole.
+ * From the "before" state libssl's write runs the first flight itself (and
+ * names a missing role "uninitialized", as pyOpenSSL shows): that flight
+ * always ends waiting for the peer, so no record can follow it. */
+static int write_ready(tlswire_conn *conn) {
+  if (SSL_in_init(conn->ssl) && !SSL_in_before(conn->ssl)) {
+    int ret = SSL_do_handshake(conn->ssl);
+    if (ret != 1)
+      return conn_fail(conn, ret);
+  }
+  if (tlswire_ring_space(tlswire_conn_out(conn)) < TLSWIRE_RECORD_ROOM)
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
+  return TLSWIRE_OK;
+}
+
+static int step_write(tlswire_conn *conn, const struct tlswire_io *io) {
+  TW_TRY(write_ready(conn));
+  int ret = SSL_write_ex(conn->ssl, io->buf, one_record(conn, io->len),
+                         io->done);
+  return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+}
+
+/* libssl takes a failed cookie verify callback for a bad cookie and waits
+ * for the next ClientHello: the failure must not be lost. */
+static int step_listen(tlswire_conn *conn, const struct tlswire_io *io) {
+  int ret = DTLSv1_listen(conn->ssl, io->peer);
+  if (ret == 1)
+    return TLSWIRE_OK;
+  if (ret == 0 && conn->cb_pending.code != TLSWIRE_OK)
+    return tlswire_cb_pending_take(conn);
+  if (ret == 0)
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
+  return conn_fail(conn, ret);
+}
+
+static int step(tlswire_conn *conn, const struct tlswire_io *io) {
+  int ret;
+  switch (io->op) {
+  case TLSWIRE_IO_WRITE:
+    return step_write(conn, io);
+  case TLSWIRE_IO_READ:
+    ret = SSL_read_ex(conn->ssl, io->buf, io->len, io->done);
+    return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+  case TLSWIRE_IO_PEEK:
+    ret = SSL_peek_ex(conn->ssl, io->buf, io->len, io->done);
+    return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+  case TLSWIRE_IO_HANDSHAKE:
+    ret = SSL_do_handshake(conn->ssl);
+    return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
+  case TLSWIRE_IO_SHUTDOWN:
+    ret = SSL_shutdown(conn->ssl);
+    return ret >= 0 ? ret : conn_fail(conn, ret);
+  case TLSWIRE_IO_DTLS_LISTEN:
+    return step_listen(conn, io);
+  case TLSWIRE_IO_DTLS_TIMEOUT:
+    ret = DTLSv1_handle_timeout(conn->ssl);
+    return ret >= 0 ? ret : conn_fail(conn, ret);
+  default:
+    return tlswire_error_set(&conn->err, TLSWIRE_E_INVALID, "unknown step");
+  }
+}
+
+/* --- around the step ------------------------------------------------------ */
+
+/* Bound: what the transport did not take yet goes first. A transport that
+ * would block is no reason to stop: libssl's writes queue behind it. */
+static int drive_pre(tlswire_conn *conn) {
+  if (conn->bound == NULL ||
+      tlswire_bound_flush(conn->bound) != TLSWIRE_E_SYSCALL)
+    return TLSWIRE_OK;
+  return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
+}
+
+/* Bound: pushes what the step produced. A read or write that moved bytes
+ * is never rewritten (the stuck output shows in want_write and the next
+ * call). A handshake or shutdown is done only once its flight has left, as
+ * over a socket BIO: while it is stuck they answer TLSWIRE_E_WANT_WRITE and
+ * are called again. So is a would-block: the peer may be waiting for
+ * exactly those bytes, so writability comes first. */
+static int drive_post(tlswire_conn *conn, const struct tlswire_io *io, int rc) {
+  if (conn->bound == NULL)
+    return rc;
+  int flushed = tlswire_bound_flush(conn->bound);
+  if (flushed == TLSWIRE_OK)
+    return rc;
+  int moved_data = rc >= 0 && (io->op == TLSWIRE_IO_WRITE ||
+                               io->op == TLSWIRE_IO_READ ||
+                               io->op == TLSWIRE_IO_PEEK);
+  if (moved_data || (rc < 0 && !is_want(rc)))
+    return rc;
+  if (flushed == TLSWIRE_E_SYSCALL)
+    return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
+  return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
+}
+
+/* Bound: a shutdown that answered TLSWIRE_E_WANT_WRITE after libssl had
+ * sent its close_notify finishes that answer once the ring is empty,
+ * instead of asking libssl a second question (which would wait for the
+ * peer's close_notify). libssl's state says which answer it was. */
+static int close_in_flight(const tlswire_conn *conn,
+                           const struct tlswire_io *io) {
+  return io->op == TLSWIRE_IO_SHUTDOWN && conn->bound != NULL &&
+         tlswire_ring_len(&conn->bound->out) > 0 &&
+         (SSL_get_shutdown(conn->ssl) & SSL_SENT_SHUTDOWN);
+}
+
+static int finish_close(tlswire_conn *conn) {
+  switch (tlswire_bound_flush(conn->bound)) {
+  case TLSWIRE_OK:
+    return (SSL_get_shutdown(conn->ssl) & SSL_RECEIVED_SHUTDOWN) ? 1 : 0;
+  case TLSWIRE_E_WANT_WRITE:
+    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
+  default:
+    return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
+  }
+}
+
+int tlswire_drive(tlswire_conn *conn, const struct tlswire_io *io) {
+  if (io->done != NULL)
+    *io->done = 0;
+  /* No stale queue entries (they would turn SSL_get_error's answer into
+   * SSL_ERROR_SSL), no failure of an earlier call's callbacks. */
+  tlswire_error_clear_queue();
+  conn->cb_pending.code = TLSWIRE_OK;
+  int rc;
+  if (close_in_flight(conn, io))
+    rc = finish_close(conn);
+  else if ((rc = drive_pre(conn)) == TLSWIRE_OK)
+    rc = drive_post(conn, io, step(conn, io));
+  tlswire_conn_release_idle(conn);
+  if (rc != TLSWIRE_OK && io->done != NULL)
+    *io->done = 0; /* libssl leaves counts alone on failure; make sure */
+  return rc;
+}
+
+/* --- public: handshake, data, shutdown ------------------------------------ */
+
+int tlswire_conn_do_handshake(tlswire_conn *conn) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  const struct tlswire_io io = {.op = TLSWIRE_IO_HANDSHAKE};
+  return tlswire_drive(conn, &io);
+}
+
+int tlswire_conn_send(tlswire_conn *conn, const void *buf, size_t len,
+                      size_t *sent) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(sent != NULL, &conn->err, "sent is NULL");
+  *sent = 0;
+  TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
+  const struct tlswire_io io = {
+      .op = TLSWIRE_IO_WRITE, .buf = (void *)buf, .len = len, .done = sent};
+  return tlswire_drive(conn, &io);
+}
+
+static int recv_op(tlswire_conn *conn, void *buf, size_t len, size_t *received,
+                   enum tlswire_io_op op) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(received != NULL, &conn->err, "received is NULL");
+  *received = 0;
+  TW_GUARD_ARG(buf != NULL && len > 0, &conn->err, "buffer is NULL or empty");
+  const struct tlswire_io io = {
+      .op = op, .buf = buf, .len = len, .done = received};
+  return tlswire_drive(conn, &io);
+}
+
+int tlswire_conn_recv(tlswire_conn *conn, void *buf, size_t len,
+                      size_t *received) {
+  return recv_op(conn, buf, len, received, TLSWIRE_IO_READ);
+}
+
+int tlswire_conn_recv_peek(tlswire_conn *conn, void *buf, size_t len,
+                           size_t *received) {
+  return recv_op(conn, buf, len, received, TLSWIRE_IO_PEEK);
+}
+
+int tlswire_conn_shutdown(tlswire_conn *conn) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  const struct tlswire_io io = {.op = TLSWIRE_IO_SHUTDOWN};
+  return tlswire_drive(conn, &io);
+}
+
+/* --- public: the transport of a bound connection -------------------------- */
+
+int tlswire_conn_fileno(const tlswire_conn *conn) {
+  if (conn == NULL)
+    return TLSWIRE_E_INVALID;
+  int fd = conn->bound ? tlswire_transport_fileno(conn->bound->transport) : -1;
+  return fd >= 0 ? fd : TLSWIRE_E_STATE;
+}
+
+int tlswire_conn_flush(tlswire_conn *conn) {
+  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  if (conn->bound == NULL)
+    return tlswire_error_set(&conn->err, TLSWIRE_E_STATE,
+                             "flush on a connection in memory mode");
+  int rc = tlswire_bound_flush(conn->bound);
+  tlswire_conn_release_idle(conn);
+  switch (rc) {
+  case TLSWIRE_OK:
+    return TLSWIRE_OK;
+  case TLSWIRE_E_WANT_WRITE:
+    return TLSWIRE_E_WANT_WRITE;
+  default:
+    return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
+  }
+}
+
+tlswire_transport *tlswire_conn_transport(const tlswire_conn *conn) {
+  return conn != NULL && conn->bound != NULL ? conn->bound->transport : NULL;
+}
