@@ -10,14 +10,25 @@
  * and comes out with tlswire_conn_recv().
  *
  * Both directions pass through bounded byte rings (see
- * tlswire_context_set_ring_capacity()): when the output ring is full,
- * send/do_handshake/shutdown return TLSWIRE_E_WANT_WRITE until bio_read has
- * drained it; when the input ring is full, bio_write accepts less or returns
+ * tlswire_context_set_ring_capacity()): when the output ring holds its
+ * capacity, send returns TLSWIRE_E_WANT_WRITE until bio_read has drained it
+ * (do_handshake and shutdown too once a record no longer fits its storage);
+ * when the input ring is full, bio_write accepts less or returns
  * TLSWIRE_E_WANT_WRITE until recv/do_handshake have consumed it.
  *
- * A typical loop: after any call returns TLSWIRE_E_WANT_READ, first drain
- * bio_read (which may hold output the peer waits for), then feed bio_write
- * with whatever the transport delivers, then call again.
+ * The stream contract (every data call, memory mode and bound alike):
+ * - every byte send reports in *sent reaches the peer exactly once, in
+ *   order, and is never offered again; every byte recv reports is the next
+ *   byte of the peer's stream;
+ * - a byte count is non-zero only together with TLSWIRE_OK: a call that
+ *   returns any other status moved no plaintext, and a call whose libssl
+ *   read or write succeeded always returns TLSWIRE_OK;
+ * - after any TLSWIRE_E_WANT_* the next call may pass a different buffer of
+ *   a different length: nothing is kept from the failed call.
+ *
+ * A typical loop: after any call, drain bio_read (output may be waiting
+ * even after TLSWIRE_OK, e.g. the client's last handshake flight), feed
+ * bio_write with whatever the transport delivers, then call again.
  *
  * Unless stated otherwise, functions return TLSWIRE_OK or a negative
  * TLSWIRE_E_* status; details of a failure are in tlswire_conn_last_error().
@@ -71,21 +82,30 @@ TLSWIRE_API int tlswire_conn_set_accept_state(tlswire_conn *conn);
 
 /*
  * Runs the handshake as far as the available input allows.
- * Returns TLSWIRE_OK once it is complete; TLSWIRE_E_WANT_READ (feed
- * bio_write, after draining bio_read); TLSWIRE_E_WANT_WRITE (the output ring
- * is full: drain bio_read); TLSWIRE_E_SSL (protocol failure, or no role set:
+ * Returns TLSWIRE_OK once it is complete (in memory mode its last flight may
+ * still wait in the output ring: drain bio_read; a bound connection returns
+ * TLSWIRE_E_WANT_WRITE until the transport has taken it);
+ * TLSWIRE_E_WANT_READ (feed bio_write, after draining bio_read);
+ * TLSWIRE_E_WANT_WRITE (the output ring has no room for the next record:
+ * drain bio_read); TLSWIRE_E_SSL (protocol failure, or no role set:
  * "connection type not set"); TLSWIRE_E_SYSCALL (input ended, errno -1);
  * TLSWIRE_E_CALLBACK (a user callback failed).
  */
 TLSWIRE_API int tlswire_conn_do_handshake(tlswire_conn *conn);
 
 /*
- * Encrypts up to len bytes of buf (at most one TLS record per call) and
- * stores *sent, the number of bytes accepted (0 on failure). Bytes accepted
- * are never lost and never need to be offered again; the rest is simply
- * offered in a later call, from any buffer. Runs the handshake first if it is
- * not complete. Statuses as do_handshake, plus TLSWIRE_E_ZERO_RETURN after
- * close_notify, and TLSWIRE_E_INVALID for len 0, a NULL buf or sent.
+ * Encrypts up to len bytes of buf and stores *sent, the number of bytes
+ * accepted (0 on failure). At most one TLS record is built per call: the
+ * negotiated maximum fragment length, else 16,384 bytes (a DTLS send is one
+ * datagram, passed whole). Bytes accepted are never lost and never need to
+ * be offered again; the rest is simply offered in a later call, from any
+ * buffer (see the stream contract above). Finishes a handshake in progress
+ * first (the first one, a renegotiation, or a TLS 1.3 KeyUpdate to answer),
+ * then starts a record only when the output ring has room for all of it:
+ * otherwise TLSWIRE_E_WANT_WRITE with *sent == 0. A len larger than INT_MAX
+ * is fine (size_t): it is one record's worth per call like any other.
+ * Statuses as do_handshake, plus TLSWIRE_E_ZERO_RETURN after close_notify,
+ * and TLSWIRE_E_INVALID for len 0, a NULL buf or sent.
  */
 TLSWIRE_API int tlswire_conn_send(tlswire_conn *conn, const void *buf,
                                   size_t len, size_t *sent);
@@ -98,6 +118,10 @@ TLSWIRE_API int tlswire_conn_send(tlswire_conn *conn, const void *buf,
  * close_notify: a truncated stream, never reported as a clean close.
  * TLSWIRE_E_SSL: protocol failure (e.g. garbage ciphertext, "uninitialized"
  * without a role). TLSWIRE_E_INVALID for len 0, a NULL buf or received.
+ * Plaintext that libssl handed over is always reported with TLSWIRE_OK,
+ * even when the same call also had output to send that could not leave
+ * yet (a bound connection then shows it in tlswire_conn_want_write() and
+ * pushes it first in its next call).
  */
 TLSWIRE_API int tlswire_conn_recv(tlswire_conn *conn, void *buf, size_t len,
                                   size_t *received);
@@ -130,18 +154,29 @@ TLSWIRE_API int tlswire_conn_bio_read(tlswire_conn *conn, void *buf, size_t len,
 TLSWIRE_API int tlswire_conn_bio_shutdown(tlswire_conn *conn);
 
 /*
- * Zero-copy access to the rings.
+ * Zero-copy access to the rings (memory mode; TLSWIRE_E_STATE when bound).
  *
  * bio_peek: *data points at the next *len bytes of pending output (one
- * contiguous piece of it; *len may be less than the total pending). The
- * pointer stays valid until the next call on conn. TLSWIRE_E_WANT_READ when
- * nothing is pending. bio_consume then drops n of those bytes
- * (TLSWIRE_E_INVALID if n exceeds what peek reported).
+ * contiguous piece of it; *len may be less than the total pending).
+ * TLSWIRE_E_WANT_READ (and *data NULL) when nothing is pending. The pointer
+ * and those *len bytes stay valid until the next bio_read or bio_consume on
+ * conn, or tlswire_conn_free; send, recv, do_handshake, shutdown and the
+ * input-side calls in between leave them alone (they only append output).
+ * bio_consume then drops n of those bytes (TLSWIRE_E_INVALID if n exceeds
+ * what the last peek could report; nothing is dropped then).
  *
- * bio_window: *buf points at *len bytes of free input space (contiguous) to
- * receive ciphertext into directly. TLSWIRE_E_WANT_WRITE when the ring is
- * full, TLSWIRE_E_STATE after bio_shutdown. bio_commit then adds n bytes
- * written there (TLSWIRE_E_INVALID if n exceeds the window).
+ * bio_window: opens a window, *buf pointing at *len bytes of free input
+ * space (contiguous) to receive ciphertext into directly.
+ * TLSWIRE_E_WANT_WRITE when the ring is full, TLSWIRE_E_STATE after
+ * bio_shutdown, TLSWIRE_E_NOMEM when its storage cannot be allocated. The
+ * window stays valid until bio_commit, bio_write, bio_shutdown, the next
+ * bio_window or tlswire_conn_free; send, recv, do_handshake, shutdown and
+ * the output-side calls in between leave it alone, also with
+ * TLSWIRE_MODE_RELEASE_BUFFERS (storage is never released under an open
+ * window). bio_commit then adds the first n bytes written there as
+ * ciphertext and closes the window: TLSWIRE_E_STATE (nothing added) when no
+ * window is open, TLSWIRE_E_INVALID (window left open) when n exceeds it;
+ * n == 0 just closes it.
  */
 TLSWIRE_API int tlswire_conn_bio_peek(tlswire_conn *conn, const void **data,
                                       size_t *len);

@@ -71,12 +71,17 @@ TLSWIRE_API SSL_CTX *tlswire_context_get_ssl_ctx(const tlswire_context *ctx);
  * Capacity in bytes of each of the two byte rings (ciphertext in, ciphertext
  * out) of connections created later in memory mode; default
  * TLSWIRE_DEFAULT_RING_CAPACITY (one full TLS record). Accepted range:
- * TLSWIRE_MIN_RING_CAPACITY .. TLSWIRE_MAX_RING_CAPACITY. The output ring may
- * briefly hold up to one extra TLS record beyond its capacity, so a record
- * libssl has built is never split or lost (bounded: capacity + about 18 KiB).
+ * TLSWIRE_MIN_RING_CAPACITY .. TLSWIRE_MAX_RING_CAPACITY. A bound
+ * connection uses only the output ring, for what its transport has not
+ * taken yet. The output ring has storage for one whole TLS record beyond its
+ * capacity (capacity + about 18 KiB), and libssl's output always goes in
+ * record by record, never split: send starts a record only while the ring
+ * holds at most its capacity, so a record libssl has built is never left
+ * behind; handshake flights and alerts may fill the storage.
  * Ring storage is allocated on first use; with TLSWIRE_MODE_RELEASE_BUFFERS
- * set on the context (tlswire_context_set_mode), a ring also frees its
- * storage whenever it empties, so idle connections hold none.
+ * set on the context (tlswire_context_set_mode), a connection gives the
+ * storage of an empty ring back at the end of each call, so idle
+ * connections hold none (never under an open bio_window).
  */
 #define TLSWIRE_DEFAULT_RING_CAPACITY ((size_t)16384)
 #define TLSWIRE_MIN_RING_CAPACITY ((size_t)256)

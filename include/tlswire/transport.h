@@ -16,11 +16,15 @@
  * themselves and return TLSWIRE_E_WANT_READ / TLSWIRE_E_WANT_WRITE when t
  * would block; calling the same function again picks up exactly where it
  * stopped. Ciphertext the transport did not take yet waits in the
- * connection's output ring and goes out first on the next call (a bound
- * do_handshake, recv or shutdown returns TLSWIRE_E_WANT_WRITE while such
- * output is stuck; send returns TLSWIRE_E_WANT_WRITE before accepting new
- * plaintext while the ring is full). tlswire_conn_bio_* calls on a bound
- * connection return TLSWIRE_E_STATE.
+ * connection's output ring and goes out first on the next call, or with
+ * tlswire_conn_flush(); tlswire_conn_want_write() is true meanwhile.
+ * do_handshake and shutdown return TLSWIRE_E_WANT_WRITE until their flight
+ * has left (call them again), and so does any call that would block while
+ * such output is stuck; but send and recv that moved plaintext always
+ * return TLSWIRE_OK with their count (the stream contract of
+ * <tlswire/conn.h>), and send returns TLSWIRE_E_WANT_WRITE before accepting
+ * new plaintext while the ring holds its capacity. tlswire_conn_bio_* calls
+ * on a bound connection return TLSWIRE_E_STATE.
  *
  * A transport failure reaches the caller as TLSWIRE_E_SYSCALL with the
  * transport's errno in the connection's error record (EPIPE, ECONNRESET...);
