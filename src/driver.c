@@ -41,7 +41,7 @@ static int fail_want_write(tlswire_conn *conn) {
   if (tlswire_conn_out(conn)->alloc_failed)
     return tlswire_error_set(&conn->err, TLSWIRE_E_NOMEM,
                              "no memory for the output ring");
-  return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
+  return TLSWIRE_E_WANT_WRITE;
 }
 
 /* The single place where a failed libssl I/O call becomes a status. */
@@ -50,13 +50,15 @@ static int conn_fail(tlswire_conn *conn, int ret) {
     return tlswire_cb_pending_take(conn);
   if (conn->bound != NULL && conn->bound->io_errno != 0)
     return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
+  /* SSL_get_error answers a would-block only with an empty queue, and the
+   * record keeps the last real failure: nothing more to do for those. */
   switch (SSL_get_error(conn->ssl, ret)) {
   case SSL_ERROR_WANT_READ:
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
+    return TLSWIRE_E_WANT_READ;
   case SSL_ERROR_WANT_WRITE:
     return fail_want_write(conn);
   case SSL_ERROR_WANT_X509_LOOKUP:
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_X509_LOOKUP);
+    return TLSWIRE_E_WANT_X509_LOOKUP;
   case SSL_ERROR_ZERO_RETURN:
     return tlswire_error_set(&conn->err, TLSWIRE_E_ZERO_RETURN,
                              "the peer sent close_notify");
@@ -157,11 +159,18 @@ static int step(tlswire_conn *conn, const struct tlswire_io *io) {
 
 /* --- around the step ------------------------------------------------------ */
 
+static int is_read(const struct tlswire_io *io) {
+  return io->op == TLSWIRE_IO_READ || io->op == TLSWIRE_IO_PEEK;
+}
+
 /* Bound: what the transport did not take yet goes first. A transport that
- * would block is no reason to stop: libssl's writes queue behind it. */
-static int drive_pre(tlswire_conn *conn) {
+ * would block is no reason to stop: libssl's writes queue behind it. A
+ * failed one stops everything but reads: plaintext libssl already holds is
+ * still delivered (the failure is sticky and comes with the next read that
+ * needs the transport). */
+static int drive_pre(tlswire_conn *conn, const struct tlswire_io *io) {
   if (conn->bound == NULL ||
-      tlswire_bound_flush(conn->bound) != TLSWIRE_E_SYSCALL)
+      tlswire_bound_flush(conn->bound) != TLSWIRE_E_SYSCALL || is_read(io))
     return TLSWIRE_OK;
   return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
 }
@@ -178,9 +187,7 @@ static int drive_post(tlswire_conn *conn, const struct tlswire_io *io, int rc) {
   int flushed = tlswire_bound_flush(conn->bound);
   if (flushed == TLSWIRE_OK)
     return rc;
-  int moved_data = rc >= 0 && (io->op == TLSWIRE_IO_WRITE ||
-                               io->op == TLSWIRE_IO_READ ||
-                               io->op == TLSWIRE_IO_PEEK);
+  int moved_data = rc >= 0 && (io->op == TLSWIRE_IO_WRITE || is_read(io));
   if (moved_data || (rc < 0 && !is_want(rc)))
     return rc;
   if (flushed == TLSWIRE_E_SYSCALL)
@@ -220,7 +227,7 @@ int tlswire_drive(tlswire_conn *conn, const struct tlswire_io *io) {
   int rc;
   if (close_in_flight(conn, io))
     rc = finish_close(conn);
-  else if ((rc = drive_pre(conn)) == TLSWIRE_OK)
+  else if ((rc = drive_pre(conn, io)) == TLSWIRE_OK)
     rc = drive_post(conn, io, step(conn, io));
   tlswire_conn_release_idle(conn);
   if (rc != TLSWIRE_OK && io->done != NULL)
