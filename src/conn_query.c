@@ -265,13 +265,47 @@ int tlswire_conn_get_peer_finished(const tlswire_conn *conn, void *buf,
   return copy_out(md, n < sizeof md ? n : sizeof md, buf, len, size);
 }
 
+/*
+ * The exporter's bounds, the same under every protocol version:
+ * - label: TLS 1.3 puts it in an HkdfLabel whose label field holds at most
+ *   255 bytes with the 6-byte "tls13 " prefix; a label that works under
+ *   TLS 1.2 but not 1.3 would be a trap, so 249 for both;
+ * - context: RFC 5705 frames it with a 16-bit length (TLS 1.3 hashes it and
+ *   would take any length, but one rule for both is simpler to rely on);
+ * - output: TLS 1.3's HkdfLabel frames it with a 16-bit length as well, and
+ *   no exporter use needs more.
+ * libssl itself adds up these lengths in size_t under TLS 1.2, so without
+ * the bounds a huge one wraps the sum and overruns the buffer it sized.
+ * libssl has smaller limits of its own (TLS 1.2's PRF seed, TLS 1.3's 255
+ * hash lengths of output): those stay TLSWIRE_E_SSL.
+ */
+#define EXPORT_MAX_LABEL 249
+#define EXPORT_MAX_CONTEXT 65535
+#define EXPORT_MAX_OUT 65535
+
+static int export_args_check(struct tlswire_error *err, const void *label,
+                             size_t label_len, const void *context,
+                             size_t context_len, const void *out, size_t olen) {
+  TW_GUARD_ARG(label != NULL && out != NULL && olen > 0, err,
+               "label or output is NULL, or the output is empty");
+  TW_GUARD_ARG(context != NULL || context_len == 0, err,
+               "context is NULL but context_len is not 0");
+  TW_GUARD_ARG(label_len <= EXPORT_MAX_LABEL, err,
+               "exporter label longer than 249 bytes");
+  TW_GUARD_ARG(context_len <= EXPORT_MAX_CONTEXT, err,
+               "exporter context longer than 65535 bytes");
+  TW_GUARD_ARG(olen <= EXPORT_MAX_OUT, err,
+               "exporter output longer than 65535 bytes");
+  return TLSWIRE_OK;
+}
+
 int tlswire_conn_export_keying_material(tlswire_conn *conn, const void *label,
                                         size_t label_len, const void *context,
                                         size_t context_len, void *out,
                                         size_t olen) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_ARG(label != NULL && out != NULL && olen > 0, &conn->err,
-               "label or output is NULL, or the output is empty");
+  TW_TRY(export_args_check(&conn->err, label, label_len, context, context_len,
+                           out, olen));
   tlswire_error_clear_queue();
   TW_GUARD_OSSL(SSL_export_keying_material(conn->ssl, out, olen, label,
                                            label_len,

