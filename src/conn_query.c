@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "alpn.h"
 #include "config.h"
 #include "conn.h"
 #include "context.h"
@@ -358,46 +359,15 @@ int tlswire_conn_get_verified_chain(const tlswire_conn *conn,
 /* --- ALPN, SRTP, groups ------------------------------------------------------
  */
 
-/* The ALPN wire format of protos (length-prefixed names) into a new buffer. */
-static int alpn_wire(const char *const *protos, size_t count,
-                     unsigned char **wire, size_t *wire_len) {
-  size_t total = 0;
-  for (size_t i = 0; i < count; i++) {
-    size_t n = protos[i] ? strlen(protos[i]) : 0;
-    if (n == 0 || n > 255)
-      return TLSWIRE_E_INVALID;
-    total += 1 + n;
-  }
-  unsigned char *p = malloc(total);
-  if (p == NULL)
-    return TLSWIRE_E_NOMEM;
-  *wire = p;
-  *wire_len = total;
-  for (size_t i = 0; i < count; i++) {
-    size_t n = strlen(protos[i]);
-    *p++ = (unsigned char)n;
-    memcpy(p, protos[i], n);
-    p += n;
-  }
-  return TLSWIRE_OK;
-}
-
 int tlswire_conn_set_alpn_protos(tlswire_conn *conn, const char *const *protos,
                                  size_t count) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_ARG(protos != NULL && count > 0, &conn->err,
-               "the protocol list is empty");
   unsigned char *wire = NULL;
-  size_t wire_len = 0;
-  int rc = alpn_wire(protos, count, &wire, &wire_len);
-  if (rc == TLSWIRE_E_INVALID)
-    return tlswire_error_set(&conn->err, rc,
-                             "a protocol name is NULL, empty or too long");
-  if (rc != TLSWIRE_OK)
-    return tlswire_error_set(&conn->err, rc, "out of memory");
+  size_t len = 0;
+  TW_TRY(tlswire_alpn_wire_build(&conn->err, protos, count, &wire, &len));
   /* 0 is success here, unlike most of libssl. */
-  int failed = SSL_set_alpn_protos(conn->ssl, wire, (unsigned)wire_len);
-  free(wire);
+  int failed = SSL_set_alpn_protos(conn->ssl, wire, (unsigned)len);
+  OPENSSL_free(wire);
   if (failed)
     return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
   return TLSWIRE_OK;

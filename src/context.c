@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "alpn.h"
 #include "conn.h"
 #include "context.h"
 #include "safety.h"
@@ -691,65 +692,25 @@ int tlswire_context_add_client_ca(tlswire_context *ctx, X509 *cert) {
 /* --- ALPN (client side) ----------------------------------------------------
  */
 
-/* The wire format's framing: each name 1..255 bytes, exactly filling len. */
-static int alpn_wire_valid(const unsigned char *wire, size_t len) {
-  size_t i = 0;
-  while (i < len) {
-    if (wire[i] == 0 || wire[i] > len - i - 1)
-      return 0;
-    i += 1u + wire[i];
-  }
-  return len > 0;
-}
-
 int tlswire_context_set_alpn_protos_wire(tlswire_context *ctx,
                                          const unsigned char *wire,
                                          size_t len) {
   CTX_MUTABLE(ctx);
-  TW_GUARD_ARG(wire != NULL && len > 0, &ctx->err,
-               "at least one protocol must be specified");
-  TW_GUARD_ARG(len <= UINT_MAX && alpn_wire_valid(wire, len), &ctx->err,
-               "malformed ALPN protocol list");
+  TW_TRY(tlswire_alpn_wire_check(&ctx->err, wire, len));
   /* The other libssl setter that returns 0 on success. */
   if (SSL_CTX_set_alpn_protos(ctx->ssl_ctx, wire, (unsigned int)len) != 0)
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
   return TLSWIRE_OK;
 }
 
-/* Bytes of the wire form of protos, or 0 if a name is NULL, empty or long. */
-static size_t alpn_wire_len(const char *const *protos, size_t n) {
-  size_t total = 0;
-  for (size_t i = 0; i < n; i++) {
-    size_t len = protos[i] ? strlen(protos[i]) : 0;
-    if (len == 0 || len > 255)
-      return 0;
-    total += 1 + len;
-    if (total > 65535) /* the extension's own limit */
-      return 0;
-  }
-  return total;
-}
-
 int tlswire_context_set_alpn_protos(tlswire_context *ctx,
                                     const char *const *protos, size_t n) {
   CTX_MUTABLE(ctx);
-  TW_GUARD_ARG(protos != NULL && n > 0, &ctx->err,
-               "at least one protocol must be specified");
-  size_t total = alpn_wire_len(protos, n);
-  TW_GUARD_ARG(total > 0, &ctx->err,
-               "a protocol name is NULL, empty or longer than 255 bytes");
-  unsigned char *wire = malloc(total);
-  if (wire == NULL)
-    return tlswire_error_set(&ctx->err, TLSWIRE_E_NOMEM, "out of memory");
-  size_t at = 0;
-  for (size_t i = 0; i < n; i++) {
-    size_t len = strlen(protos[i]);
-    wire[at] = (unsigned char)len;
-    memcpy(wire + at + 1, protos[i], len);
-    at += 1 + len;
-  }
-  int rc = tlswire_context_set_alpn_protos_wire(ctx, wire, total);
-  free(wire);
+  unsigned char *wire = NULL;
+  size_t len = 0;
+  TW_TRY(tlswire_alpn_wire_build(&ctx->err, protos, n, &wire, &len));
+  int rc = tlswire_context_set_alpn_protos_wire(ctx, wire, len);
+  OPENSSL_free(wire);
   return rc;
 }
 

@@ -23,6 +23,10 @@ static const char *message(const tlswire_conn *conn) {
   return tlswire_error_message(tlswire_conn_last_error(conn));
 }
 
+static const char *ctx_message(const tlswire_context *ctx) {
+  return tlswire_error_message(tlswire_context_last_error(ctx));
+}
+
 /* --- exporter --------------------------------------------------------- */
 
 static const char label[] = "EXPORTER-tlswire-test";
@@ -150,6 +154,121 @@ START_TEST(export_null_with_length) {
 }
 END_TEST
 
+/* --- ALPN ------------------------------------------------------------- */
+
+/* count names of 255 'a' bytes plus one of last_len 'b' bytes: a wire form
+ * of count * 256 + last_len + 1 bytes. The caller frees with alpn_free. */
+static const char **alpn_names(size_t count, size_t last_len) {
+  const char **protos = calloc(count + 1, sizeof *protos);
+  char *full = malloc(256), *last = malloc(last_len + 1);
+  ck_assert(protos != NULL && full != NULL && last != NULL);
+  memset(full, 'a', 255);
+  full[255] = '\0';
+  memset(last, 'b', last_len);
+  last[last_len] = '\0';
+  for (size_t i = 0; i < count; i++)
+    protos[i] = full;
+  protos[count] = last;
+  return protos;
+}
+
+static void alpn_free(const char **protos, size_t count) {
+  free((void *)protos[count]);
+  free((void *)protos[0]);
+  free(protos);
+}
+
+/* The same list in wire form, total bytes (framing: names of 255 bytes,
+ * then the rest, at least 2 bytes). */
+static unsigned char *alpn_wire_of(size_t total) {
+  unsigned char *wire = malloc(total);
+  ck_assert_ptr_nonnull(wire);
+  size_t at = 0;
+  while (total - at > 256 + 1) {
+    wire[at] = 255;
+    memset(wire + at + 1, 'a', 255);
+    at += 256;
+  }
+  wire[at] = (unsigned char)(total - at - 1);
+  memset(wire + at + 1, 'b', total - at - 1);
+  return wire;
+}
+
+/* 255 * 256 + 255 = 65,535 bytes pass on both; 65,536 fail on both. */
+START_TEST(alpn_names_total_bound) {
+  tlswire_conn *conn = cu_fresh(TLSWIRE_TLS_METHOD);
+  tlswire_context *ctx = NULL;
+  ck_assert_int_eq(tlswire_context_new(&ctx, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
+  const char **fits = alpn_names(255, 254), **over = alpn_names(255, 255);
+  ck_assert_int_eq(tlswire_conn_set_alpn_protos(conn, fits, 256), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_context_set_alpn_protos(ctx, fits, 256), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_conn_set_alpn_protos(conn, over, 256),
+                   TLSWIRE_E_INVALID);
+  ck_assert_str_eq(message(conn), "ALPN protocol list longer than 65535 bytes");
+  ck_assert_int_eq(tlswire_context_set_alpn_protos(ctx, over, 256),
+                   TLSWIRE_E_INVALID);
+  ck_assert_str_eq(ctx_message(ctx), message(conn));
+  alpn_free(fits, 255);
+  alpn_free(over, 255);
+  tlswire_context_free(ctx);
+  tlswire_conn_free(conn);
+}
+END_TEST
+
+/* The wire form: 65,535 bytes pass, 65,536 do not; neither does a zero
+ * length byte, a name running past the end or a trailing length byte with
+ * nothing after it. */
+START_TEST(alpn_wire_checked) {
+  static const unsigned char zero[] = {2, 'h', '2', 0};
+  static const unsigned char overrun[] = {2, 'h', '2', 9, 'x'};
+  static const unsigned char trailing[] = {2, 'h', '2', 1};
+  static const unsigned char *const bad[] = {zero, overrun, trailing};
+  static const size_t bad_len[] = {sizeof zero, sizeof overrun,
+                                   sizeof trailing};
+  tlswire_context *ctx = NULL;
+  ck_assert_int_eq(tlswire_context_new(&ctx, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
+  unsigned char *fits = alpn_wire_of(65535), *over = alpn_wire_of(65536);
+  ck_assert_int_eq(tlswire_context_set_alpn_protos_wire(ctx, fits, 65535),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_context_set_alpn_protos_wire(ctx, over, 65536),
+                   TLSWIRE_E_INVALID);
+  ck_assert_str_eq(ctx_message(ctx),
+                   "ALPN protocol list longer than 65535 bytes");
+  for (size_t i = 0; i < 3; i++) {
+    ck_assert_int_eq(
+        tlswire_context_set_alpn_protos_wire(ctx, bad[i], bad_len[i]),
+        TLSWIRE_E_INVALID);
+    ck_assert_ptr_nonnull(strstr(ctx_message(ctx), "malformed ALPN"));
+  }
+  free(fits);
+  free(over);
+  tlswire_context_free(ctx);
+}
+END_TEST
+
+/* Context and connection give the same status and message for the same
+ * bad list: one validation. */
+START_TEST(alpn_same_rules_on_both) {
+  static const char *const empty_name[] = {"h2", ""};
+  tlswire_conn *conn = cu_fresh(TLSWIRE_TLS_METHOD);
+  tlswire_context *ctx = NULL;
+  ck_assert_int_eq(tlswire_context_new(&ctx, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_conn_set_alpn_protos(conn, empty_name, 2),
+                   TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_context_set_alpn_protos(ctx, empty_name, 2),
+                   TLSWIRE_E_INVALID);
+  ck_assert_str_eq(message(conn), ctx_message(ctx));
+  ck_assert_int_eq(tlswire_conn_set_alpn_protos(conn, empty_name, 0),
+                   TLSWIRE_E_INVALID);
+  ck_assert_int_eq(tlswire_context_set_alpn_protos(ctx, empty_name, 0),
+                   TLSWIRE_E_INVALID);
+  ck_assert_str_eq(message(conn), "at least one protocol must be specified");
+  ck_assert_str_eq(ctx_message(ctx), message(conn));
+  tlswire_context_free(ctx);
+  tlswire_conn_free(conn);
+}
+END_TEST
+
 static Suite *args_suite(void) {
   Suite *s = suite_create("args");
   TCase *tc = tcase_create("export");
@@ -157,6 +276,11 @@ static Suite *args_suite(void) {
   tcase_add_loop_test(tc, export_context_bound, 0, 2);
   tcase_add_loop_test(tc, export_output_bound, 0, 2);
   tcase_add_test(tc, export_null_with_length);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("alpn");
+  tcase_add_test(tc, alpn_names_total_bound);
+  tcase_add_test(tc, alpn_wire_checked);
+  tcase_add_test(tc, alpn_same_rules_on_both);
   suite_add_tcase(s, tc);
   return s;
 }

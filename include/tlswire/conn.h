@@ -463,8 +463,11 @@ TLSWIRE_API int tlswire_conn_get_verified_chain(const tlswire_conn *conn,
 /* --- ALPN, SRTP, groups ------------------------------------------------- */
 
 /* Client: the protocols to offer, in order of preference: count
- * NUL-terminated names of 1..255 bytes, copied. TLSWIRE_E_INVALID for an
- * empty list or a bad name (pyOpenSSL's ValueError). */
+ * NUL-terminated names of 1..255 bytes, copied. TLSWIRE_E_INVALID (with a
+ * message; pyOpenSSL's ValueError) for an empty list, a NULL, empty or
+ * over-long name, or a list whose wire form (each name plus its length
+ * byte) exceeds 65,535 bytes: the rules of
+ * tlswire_context_set_alpn_protos(_wire). TLSWIRE_E_NOMEM, TLSWIRE_E_SSL. */
 TLSWIRE_API int tlswire_conn_set_alpn_protos(tlswire_conn *conn,
                                              const char *const *protos,
                                              size_t count);

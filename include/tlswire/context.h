@@ -331,14 +331,18 @@ TLSWIRE_API int tlswire_context_add_client_ca(tlswire_context *ctx, X509 *cert);
 /* The protocols the client offers, most preferred first, e.g.
  * {"h2", "http/1.1"}: each a NUL-terminated name of 1 to 255 bytes. Copied.
  * TLSWIRE_E_INVALID for an empty list (pyOpenSSL: "at least one protocol
- * must be specified"), a NULL, empty or over-long name. */
+ * must be specified"), a NULL, empty or over-long name, or a list whose
+ * wire form (each name plus its length byte) exceeds 65,535 bytes, the
+ * extension's limit. */
 TLSWIRE_API int tlswire_context_set_alpn_protos(tlswire_context *ctx,
                                                 const char *const *protos,
                                                 size_t n);
 
 /* The same from the wire format (each name preceded by its length byte, as
  * in the TLS extension), for names that hold NUL bytes. Copied.
- * TLSWIRE_E_INVALID for an empty or malformed buffer. */
+ * TLSWIRE_E_INVALID for an empty buffer, one over 65,535 bytes, or a
+ * malformed one (a zero length byte, or a name running past len): the same
+ * rules tlswire_conn_set_alpn_protos and set_alpn_protos apply. */
 TLSWIRE_API int tlswire_context_set_alpn_protos_wire(tlswire_context *ctx,
                                                      const unsigned char *wire,
                                                      size_t len);
