@@ -22,11 +22,29 @@ tlswire_context *tlswire_conn_get_context(const tlswire_conn *conn) {
   return conn ? conn->ctx : NULL;
 }
 
+/* Whether a context's method selector is one of the datagram ones. */
+static int method_is_dtls(int method) {
+  switch (method) {
+  case TLSWIRE_DTLS_METHOD:
+  case TLSWIRE_DTLS_SERVER_METHOD:
+  case TLSWIRE_DTLS_CLIENT_METHOD:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 int tlswire_conn_set_context(tlswire_conn *conn, tlswire_context *ctx) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   TW_GUARD_ARG(ctx != NULL, &conn->err, "context is NULL");
   if (ctx == conn->ctx)
     return TLSWIRE_OK;
+  /* libssl would take it and run the wrong record layer's settings. */
+  TW_GUARD_ARG(method_is_dtls(ctx->method) == SSL_is_dtls(conn->ssl),
+               &conn->err,
+               SSL_is_dtls(conn->ssl)
+                   ? "a DTLS connection cannot switch to a TLS context"
+                   : "a TLS connection cannot switch to a DTLS context");
   if (SSL_set_SSL_CTX(conn->ssl, ctx->ssl_ctx) == NULL)
     return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
   /* SSL_new copied the passphrase callback's argument, the old context,

@@ -269,6 +269,37 @@ START_TEST(alpn_same_rules_on_both) {
 }
 END_TEST
 
+/* --- set_context across TLS / DTLS -------------------------------------- */
+
+/* _i 0: a TLS connection offered a DTLS context; 1: the reverse. Refused
+ * with a message; the connection keeps its context and the offered one is
+ * not frozen. A context of the same kind still switches. */
+START_TEST(set_context_kind_mismatch) {
+  int own = _i ? TLSWIRE_DTLS_METHOD : TLSWIRE_TLS_METHOD;
+  int other = _i ? TLSWIRE_TLS_CLIENT_METHOD : TLSWIRE_DTLS_SERVER_METHOD;
+  tlswire_conn *conn = cu_fresh(own);
+  tlswire_context *before = tlswire_conn_get_context(conn);
+  tlswire_context *wrong = NULL, *same = NULL;
+  ck_assert_int_eq(tlswire_context_new(&wrong, other), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_context_new(&same, own), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_conn_set_context(conn, wrong), TLSWIRE_E_INVALID);
+  ck_assert_str_eq(message(conn),
+                   _i ? "a DTLS connection cannot switch to a TLS context"
+                      : "a TLS connection cannot switch to a DTLS context");
+  ck_assert_ptr_eq(tlswire_conn_get_context(conn), before);
+  ck_assert_ptr_eq(SSL_get_SSL_CTX(tlswire_conn_get_ssl(conn)),
+                   tlswire_context_get_ssl_ctx(before));
+  ck_assert_int_eq(
+      tlswire_context_set_options(wrong, TLSWIRE_OP_NO_TICKET, NULL),
+      TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_conn_set_context(conn, same), TLSWIRE_OK);
+  ck_assert_ptr_eq(tlswire_conn_get_context(conn), same);
+  tlswire_context_free(wrong);
+  tlswire_context_free(same);
+  tlswire_conn_free(conn);
+}
+END_TEST
+
 static Suite *args_suite(void) {
   Suite *s = suite_create("args");
   TCase *tc = tcase_create("export");
@@ -281,6 +312,9 @@ static Suite *args_suite(void) {
   tcase_add_test(tc, alpn_names_total_bound);
   tcase_add_test(tc, alpn_wire_checked);
   tcase_add_test(tc, alpn_same_rules_on_both);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("set_context");
+  tcase_add_loop_test(tc, set_context_kind_mismatch, 0, 2);
   suite_add_tcase(s, tc);
   return s;
 }

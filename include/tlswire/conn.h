@@ -240,7 +240,9 @@ TLSWIRE_API tlswire_context *tlswire_conn_get_context(const tlswire_conn *conn);
  * context, if it was the old context's) come from the new context; the
  * verify mode and callback, options and ring capacity stay those the
  * connection had, as in libssl and pyOpenSSL.
- * TLSWIRE_E_INVALID for NULL; TLSWIRE_E_SSL if libssl refuses.
+ * TLSWIRE_E_INVALID for NULL, or with a message for a context of the other
+ * kind (a DTLS context on a TLS connection or a TLS context on a DTLS one:
+ * the connection's method cannot change); TLSWIRE_E_SSL if libssl refuses.
  */
 TLSWIRE_API int tlswire_conn_set_context(tlswire_conn *conn,
                                          tlswire_context *ctx);
