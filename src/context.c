@@ -44,7 +44,10 @@ static const struct method_row *method_find(int selector) {
 
 static int context_configure(tlswire_context *ctx,
                              const struct method_row *row) {
-  SSL_CTX_set_app_data(ctx->ssl_ctx, ctx); /* trampolines find ctx */
+  /* Every trampoline finds ctx here; it can fail to allocate its slot, and
+   * a context whose callbacks cannot find it must not exist. */
+  if (!SSL_CTX_set_app_data(ctx->ssl_ctx, ctx))
+    return tlswire_error_set(&ctx->err, TLSWIRE_E_NOMEM, "out of memory");
   tlswire_passwd_install(ctx);
   SSL_CTX_set_mode(ctx->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
                                      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -73,10 +76,12 @@ int tlswire_context_new(tlswire_context **out, int method) {
   ctx->method = method;
   ctx->refs = 1;
   ctx->ring_capacity = TLSWIRE_DEFAULT_RING_CAPACITY;
+  int rc = TLSWIRE_E_SSL;
   ctx->ssl_ctx = SSL_CTX_new(row->method());
   if (ctx->ssl_ctx == NULL)
     goto fail_ssl_ctx;
-  if (context_configure(ctx, row) != TLSWIRE_OK)
+  rc = context_configure(ctx, row);
+  if (rc != TLSWIRE_OK)
     goto fail_configure;
   *out = ctx;
   return TLSWIRE_OK;
@@ -86,7 +91,7 @@ fail_configure:
 fail_ssl_ctx:
   OPENSSL_free(ctx);
   tlswire_error_clear_queue();
-  return TLSWIRE_E_SSL;
+  return rc;
 }
 
 void tlswire_context_ref(tlswire_context *ctx) {

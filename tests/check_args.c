@@ -300,6 +300,78 @@ START_TEST(set_context_kind_mismatch) {
 }
 END_TEST
 
+/* --- a context its callbacks cannot find --------------------------------- */
+
+/* One context's creation; returns 1 if it was created. A context that
+ * exists must be findable through its SSL_CTX's app data. */
+static int context_scenario(void) {
+  tlswire_context *ctx = NULL;
+  int rc = tlswire_context_new(&ctx, TLSWIRE_TLS_METHOD);
+  if (rc != TLSWIRE_OK) {
+    ck_assert(rc == TLSWIRE_E_NOMEM || rc == TLSWIRE_E_SSL);
+    ck_assert_ptr_null(ctx);
+    return 0;
+  }
+  ck_assert_ptr_eq(SSL_CTX_get_app_data(tlswire_context_get_ssl_ctx(ctx)), ctx);
+  tlswire_context_free(ctx);
+  return 1;
+}
+
+START_TEST(context_new_every_allocation_fails) {
+  ck_assert_int_gt(tw_failmalloc_sweep(0, 1, context_scenario), 0);
+}
+END_TEST
+
+struct ocsp_probe {
+  int calls;
+};
+
+static int accept_all(tlswire_conn *conn, const unsigned char *resp, size_t len,
+                      void *arg) {
+  (void)conn;
+  (void)resp;
+  (void)len;
+  ((struct ocsp_probe *)arg)->calls++;
+  return 1;
+}
+
+/* One handshake with an OCSP request from the client; returns
+ * tw_handshake's result and the client's status in *crc. */
+static int ocsp_handshake(tlswire_context *cctx, tlswire_context *sctx,
+                          int *crc) {
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, cctx, sctx), 0);
+  ck_assert_int_eq(tlswire_conn_request_ocsp(p.client), TLSWIRE_OK);
+  int src = 0;
+  int done = tw_handshake(p.client, p.server, crc, &src);
+  tw_pair_free(&p);
+  return done;
+}
+
+/* With its app data in place the client context's callback runs and
+ * accepts. With the app data gone (escape hatch) the trampoline cannot find
+ * the context: the status is rejected, never silently accepted. */
+START_TEST(ocsp_client_trampoline_fails_closed) {
+  tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_context *cctx = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  ck_assert(sctx != NULL && cctx != NULL);
+  struct ocsp_probe probe = {0};
+  ck_assert_int_eq(
+      tlswire_context_set_ocsp_client_callback(cctx, accept_all, &probe),
+      TLSWIRE_OK);
+  int crc = 0;
+  ck_assert_int_eq(ocsp_handshake(cctx, sctx, &crc), 0);
+  ck_assert_int_eq(probe.calls, 1);
+
+  SSL_CTX_set_app_data(tlswire_context_get_ssl_ctx(cctx), NULL);
+  ck_assert_int_eq(ocsp_handshake(cctx, sctx, &crc), -1);
+  ck_assert_int_eq(crc, TLSWIRE_E_SSL);
+  ck_assert_int_eq(probe.calls, 1);
+  tlswire_context_free(sctx);
+  tlswire_context_free(cctx);
+}
+END_TEST
+
 static Suite *args_suite(void) {
   Suite *s = suite_create("args");
   TCase *tc = tcase_create("export");
@@ -315,6 +387,11 @@ static Suite *args_suite(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("set_context");
   tcase_add_loop_test(tc, set_context_kind_mismatch, 0, 2);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("context_lookup");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, context_new_every_allocation_fails);
+  tcase_add_test(tc, ocsp_client_trampoline_fails_closed);
   suite_add_tcase(s, tc);
   return s;
 }

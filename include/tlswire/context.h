@@ -45,7 +45,10 @@ typedef struct tlswire_conn tlswire_conn;
  * On success *out holds the new context (one reference, released with
  * tlswire_context_free()). Returns TLSWIRE_OK, TLSWIRE_E_INVALID (out NULL or
  * an unknown selector), TLSWIRE_E_UNSUPPORTED (SSLv2_METHOD, SSLv3_METHOD),
- * TLSWIRE_E_NOMEM or TLSWIRE_E_SSL. On failure *out is set to NULL.
+ * TLSWIRE_E_NOMEM (also when the SSL_CTX's app-data slot, through which
+ * every callback finds the context, cannot be stored: a context whose
+ * callbacks could not run is never returned) or TLSWIRE_E_SSL. On failure
+ * *out is set to NULL and nothing is left allocated.
  */
 TLSWIRE_API int tlswire_context_new(tlswire_context **out, int method);
 
@@ -462,7 +465,10 @@ tlswire_context_set_ocsp_server_callback(tlswire_context *ctx,
 /* Client: resp / resp_len is the stapled response (NULL / 0 when the server
  * stapled nothing), valid during the call. Return > 0 to accept, 0 to reject
  * (the handshake fails with TLSWIRE_E_SSL), < 0 for a failure (the client's
- * call returns TLSWIRE_E_CALLBACK with the value). */
+ * call returns TLSWIRE_E_CALLBACK with the value). Fails closed: should
+ * tlswire be unable to find the context or connection behind the handshake
+ * (the SSL_CTX's app data replaced through the escape hatch), the callback
+ * is not called and the status is rejected (TLSWIRE_E_SSL). */
 typedef int (*tlswire_ocsp_client_cb)(tlswire_conn *conn,
                                       const unsigned char *resp,
                                       size_t resp_len, void *arg);
