@@ -422,6 +422,14 @@ int tlswire_context_set_max_proto_version(tlswire_context *ctx, int version) {
 int tlswire_context_clear_mode(tlswire_context *ctx, long mode,
                                long *new_mode) {
   CTX_MUTABLE(ctx);
+  /* Without these a short write would have to be retried with the same
+   * buffer, which send's "bytes accepted" contract never asks for. */
+  TW_GUARD_ARG((mode & (TLSWIRE_MODE_ENABLE_PARTIAL_WRITE |
+                        TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER)) == 0,
+               &ctx->err,
+               "ENABLE_PARTIAL_WRITE and ACCEPT_MOVING_WRITE_BUFFER cannot be "
+               "cleared: the stream-integrity contract of send depends on "
+               "them");
   long now = SSL_CTX_clear_mode(ctx->ssl_ctx, mode);
   if (new_mode != NULL)
     *new_mode = now;

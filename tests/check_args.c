@@ -300,6 +300,51 @@ START_TEST(set_context_kind_mismatch) {
 }
 END_TEST
 
+/* --- protected modes ---------------------------------------------------- */
+
+static const long protected_modes =
+    TLSWIRE_MODE_ENABLE_PARTIAL_WRITE | TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER;
+
+/* _i: ENABLE_PARTIAL_WRITE, ACCEPT_MOVING_WRITE_BUFFER, both, either with
+ * RELEASE_BUFFERS in the same mask. Nothing is cleared, not even
+ * RELEASE_BUFFERS, and *new_mode is left alone. Clearing other modes
+ * still works and leaves the protected two set. */
+START_TEST(clear_mode_protected) {
+  static const long masks[] = {
+      TLSWIRE_MODE_ENABLE_PARTIAL_WRITE,
+      TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+      TLSWIRE_MODE_ENABLE_PARTIAL_WRITE |
+          TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+      TLSWIRE_MODE_RELEASE_BUFFERS | TLSWIRE_MODE_ENABLE_PARTIAL_WRITE,
+      TLSWIRE_MODE_RELEASE_BUFFERS | TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+  };
+  tlswire_context *ctx = NULL;
+  ck_assert_int_eq(tlswire_context_new(&ctx, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
+  ck_assert_int_eq(
+      tlswire_context_set_mode(ctx, TLSWIRE_MODE_RELEASE_BUFFERS, NULL),
+      TLSWIRE_OK);
+  SSL_CTX *ssl_ctx = tlswire_context_get_ssl_ctx(ctx);
+  long before = SSL_CTX_get_mode(ssl_ctx);
+  long new_mode = -7;
+  ck_assert_int_eq(tlswire_context_clear_mode(ctx, masks[_i], &new_mode),
+                   TLSWIRE_E_INVALID);
+  ck_assert_ptr_nonnull(strstr(ctx_message(ctx), "stream-integrity"));
+  ck_assert_int_eq(new_mode, -7);
+  ck_assert_int_eq(SSL_CTX_get_mode(ssl_ctx), before);
+  ck_assert_int_eq(before & protected_modes, protected_modes);
+  ck_assert(before & TLSWIRE_MODE_RELEASE_BUFFERS);
+
+  long others = TLSWIRE_MODE_RELEASE_BUFFERS | TLSWIRE_MODE_AUTO_RETRY;
+  ck_assert_int_eq(tlswire_context_clear_mode(ctx, others, &new_mode),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(new_mode & others, 0);
+  ck_assert_int_eq(new_mode & protected_modes, protected_modes);
+  ck_assert_int_eq(SSL_CTX_get_mode(ssl_ctx), new_mode);
+  ck_assert_int_eq(tlswire_context_clear_mode(ctx, 0, NULL), TLSWIRE_OK);
+  tlswire_context_free(ctx);
+}
+END_TEST
+
 /* --- a context its callbacks cannot find --------------------------------- */
 
 /* One context's creation; returns 1 if it was created. A context that
@@ -387,6 +432,9 @@ static Suite *args_suite(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("set_context");
   tcase_add_loop_test(tc, set_context_kind_mismatch, 0, 2);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("modes");
+  tcase_add_loop_test(tc, clear_mode_protected, 0, 5);
   suite_add_tcase(s, tc);
   tc = tcase_create("context_lookup");
   tcase_set_timeout(tc, 60);

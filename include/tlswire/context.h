@@ -67,7 +67,13 @@ TLSWIRE_API int tlswire_context_get_method(const tlswire_context *ctx);
 /* Escape hatch: the underlying SSL_CTX, borrowed (valid while the context
  * lives). Changing it behind tlswire's back bypasses the frozen rule. tlswire
  * keeps its own pointer in the SSL_CTX's app data and owns the callbacks it
- * installs: do not replace those through the SSL_CTX. */
+ * installs: do not replace those through the SSL_CTX (with the app data
+ * gone, callbacks are skipped and an OCSP client callback's handshake is
+ * rejected). Clearing SSL_MODE_ENABLE_PARTIAL_WRITE or
+ * SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER here (SSL_CTX_clear_mode), which
+ * tlswire_context_clear_mode refuses, breaks the contract of
+ * tlswire_conn_send that every accepted byte is sent exactly once: the
+ * caller who does it owns the consequences. */
 TLSWIRE_API SSL_CTX *tlswire_context_get_ssl_ctx(const tlswire_context *ctx);
 
 /*
@@ -190,7 +196,8 @@ TLSWIRE_API int tlswire_context_set_options(tlswire_context *ctx,
                                             uint64_t *new_options);
 
 /* Adds mode bits (TLSWIRE_MODE_*). *new_mode, if not NULL, receives the
- * resulting mask. */
+ * resulting mask. TLSWIRE_MODE_ENABLE_PARTIAL_WRITE and
+ * TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER are always set (see clear_mode). */
 TLSWIRE_API int tlswire_context_set_mode(tlswire_context *ctx, long mode,
                                          long *new_mode);
 
@@ -202,7 +209,14 @@ TLSWIRE_API int tlswire_context_set_max_proto_version(tlswire_context *ctx,
                                                       int version);
 
 /* Removes mode bits; *new_mode, if not NULL, receives the resulting mask
- * (pyOpenSSL's clear_mode return value). */
+ * (pyOpenSSL's clear_mode return value).
+ * TLSWIRE_MODE_ENABLE_PARTIAL_WRITE and TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER
+ * are protected: the stream-integrity contract of send (a short write is
+ * reported, never retried with the same buffer) depends on them. A mask
+ * holding either, alone or with other bits, returns TLSWIRE_E_INVALID with
+ * a message and clears nothing, not even its other bits; *new_mode is then
+ * left untouched. (Clearing them through tlswire_context_get_ssl_ctx breaks
+ * that contract.) TLSWIRE_E_STATE on a frozen context. */
 TLSWIRE_API int tlswire_context_clear_mode(tlswire_context *ctx, long mode,
                                            long *new_mode);
 
