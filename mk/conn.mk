@@ -14,7 +14,8 @@ check_PROGRAMS += \
 	tests/check_conn_api \
 	tests/check_memory_bio \
 	tests/check_session \
-	tests/check_dtls
+	tests/check_dtls \
+	tests/check_args
 tests_check_conn_api_SOURCES = tests/check_conn_api.c
 tests_check_conn_api_CFLAGS = $(TEST_CFLAGS)
 tests_check_conn_api_LDADD = $(TEST_LIBS)
@@ -27,3 +28,8 @@ tests_check_session_LDADD = $(TEST_LIBS)
 tests_check_dtls_SOURCES = tests/check_dtls.c
 tests_check_dtls_CFLAGS = $(TEST_CFLAGS)
 tests_check_dtls_LDADD = $(TEST_LIBS)
+# Arguments refused before they reach libssl; runs under the failing
+# allocator's main (tests/helpers/failmalloc.h).
+tests_check_args_SOURCES = tests/check_args.c
+tests_check_args_CFLAGS = $(TEST_CFLAGS)
+tests_check_args_LDADD = $(TEST_LIBS)

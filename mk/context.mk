@@ -4,6 +4,7 @@
 
 libtlswire_core_la_SOURCES += \
 	src/callbacks.c src/callbacks.h \
+	src/alpn.c src/alpn.h \
 	src/openssl_version.c
 
 check_PROGRAMS += \

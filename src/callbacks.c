@@ -236,8 +236,11 @@ static int ocsp_trampoline(SSL *ssl, void *unused) {
   (void)unused;
   tlswire_conn *conn = tlswire_conn_from_ssl(ssl);
   tlswire_context *ctx = tlswire_context_of_ssl(ssl);
+  /* Installed only by a context with an OCSP callback: if that context or
+   * the connection cannot be found, the client's check cannot run, and an
+   * unchecked status must not pass for an accepted one. */
   if (conn == NULL || ctx == NULL)
-    return SSL_is_server(ssl) ? SSL_TLSEXT_ERR_NOACK : 1;
+    return SSL_is_server(ssl) ? SSL_TLSEXT_ERR_NOACK : 0;
   switch (ctx->cbs.ocsp_role) {
   case TW_OCSP_SERVER:
     return SSL_is_server(ssl) ? ocsp_server(conn, ctx) : 1;

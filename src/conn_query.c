@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "alpn.h"
 #include "config.h"
 #include "callbacks.h"
 #include "conn.h"
@@ -22,11 +23,29 @@ tlswire_context *tlswire_conn_get_context(const tlswire_conn *conn) {
   return conn ? conn->ctx : NULL;
 }
 
+/* Whether a context's method selector is one of the datagram ones. */
+static int method_is_dtls(int method) {
+  switch (method) {
+  case TLSWIRE_DTLS_METHOD:
+  case TLSWIRE_DTLS_SERVER_METHOD:
+  case TLSWIRE_DTLS_CLIENT_METHOD:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 int tlswire_conn_set_context(tlswire_conn *conn, tlswire_context *ctx) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   TW_GUARD_ARG(ctx != NULL, &conn->err, "context is NULL");
   if (ctx == conn->ctx)
     return TLSWIRE_OK;
+  /* libssl would take it and run the wrong record layer's settings. */
+  TW_GUARD_ARG(method_is_dtls(ctx->method) == SSL_is_dtls(conn->ssl),
+               &conn->err,
+               SSL_is_dtls(conn->ssl)
+                   ? "a DTLS connection cannot switch to a TLS context"
+                   : "a TLS connection cannot switch to a DTLS context");
   if (SSL_set_SSL_CTX(conn->ssl, ctx->ssl_ctx) == NULL)
     return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
   /* SSL_new copied the passphrase callback's argument, the old context,
@@ -266,13 +285,47 @@ int tlswire_conn_get_peer_finished(const tlswire_conn *conn, void *buf,
   return copy_out(md, n < sizeof md ? n : sizeof md, buf, len, size);
 }
 
+/*
+ * The exporter's bounds, the same under every protocol version:
+ * - label: TLS 1.3 puts it in an HkdfLabel whose label field holds at most
+ *   255 bytes with the 6-byte "tls13 " prefix; a label that works under
+ *   TLS 1.2 but not 1.3 would be a trap, so 249 for both;
+ * - context: RFC 5705 frames it with a 16-bit length (TLS 1.3 hashes it and
+ *   would take any length, but one rule for both is simpler to rely on);
+ * - output: TLS 1.3's HkdfLabel frames it with a 16-bit length as well, and
+ *   no exporter use needs more.
+ * libssl itself adds up these lengths in size_t under TLS 1.2, so without
+ * the bounds a huge one wraps the sum and overruns the buffer it sized.
+ * libssl has smaller limits of its own (TLS 1.2's PRF seed, TLS 1.3's 255
+ * hash lengths of output): those stay TLSWIRE_E_SSL.
+ */
+#define EXPORT_MAX_LABEL 249
+#define EXPORT_MAX_CONTEXT 65535
+#define EXPORT_MAX_OUT 65535
+
+static int export_args_check(struct tlswire_error *err, const void *label,
+                             size_t label_len, const void *context,
+                             size_t context_len, const void *out, size_t olen) {
+  TW_GUARD_ARG(label != NULL && out != NULL && olen > 0, err,
+               "label or output is NULL, or the output is empty");
+  TW_GUARD_ARG(context != NULL || context_len == 0, err,
+               "context is NULL but context_len is not 0");
+  TW_GUARD_ARG(label_len <= EXPORT_MAX_LABEL, err,
+               "exporter label longer than 249 bytes");
+  TW_GUARD_ARG(context_len <= EXPORT_MAX_CONTEXT, err,
+               "exporter context longer than 65535 bytes");
+  TW_GUARD_ARG(olen <= EXPORT_MAX_OUT, err,
+               "exporter output longer than 65535 bytes");
+  return TLSWIRE_OK;
+}
+
 int tlswire_conn_export_keying_material(tlswire_conn *conn, const void *label,
                                         size_t label_len, const void *context,
                                         size_t context_len, void *out,
                                         size_t olen) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_ARG(label != NULL && out != NULL && olen > 0, &conn->err,
-               "label or output is NULL, or the output is empty");
+  TW_TRY(export_args_check(&conn->err, label, label_len, context, context_len,
+                           out, olen));
   tlswire_error_clear_queue();
   TW_GUARD_OSSL(SSL_export_keying_material(conn->ssl, out, olen, label,
                                            label_len,
@@ -325,46 +378,15 @@ int tlswire_conn_get_verified_chain(const tlswire_conn *conn,
 /* --- ALPN, SRTP, groups ------------------------------------------------------
  */
 
-/* The ALPN wire format of protos (length-prefixed names) into a new buffer. */
-static int alpn_wire(const char *const *protos, size_t count,
-                     unsigned char **wire, size_t *wire_len) {
-  size_t total = 0;
-  for (size_t i = 0; i < count; i++) {
-    size_t n = protos[i] ? strlen(protos[i]) : 0;
-    if (n == 0 || n > 255)
-      return TLSWIRE_E_INVALID;
-    total += 1 + n;
-  }
-  unsigned char *p = malloc(total);
-  if (p == NULL)
-    return TLSWIRE_E_NOMEM;
-  *wire = p;
-  *wire_len = total;
-  for (size_t i = 0; i < count; i++) {
-    size_t n = strlen(protos[i]);
-    *p++ = (unsigned char)n;
-    memcpy(p, protos[i], n);
-    p += n;
-  }
-  return TLSWIRE_OK;
-}
-
 int tlswire_conn_set_alpn_protos(tlswire_conn *conn, const char *const *protos,
                                  size_t count) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_ARG(protos != NULL && count > 0, &conn->err,
-               "the protocol list is empty");
   unsigned char *wire = NULL;
-  size_t wire_len = 0;
-  int rc = alpn_wire(protos, count, &wire, &wire_len);
-  if (rc == TLSWIRE_E_INVALID)
-    return tlswire_error_set(&conn->err, rc,
-                             "a protocol name is NULL, empty or too long");
-  if (rc != TLSWIRE_OK)
-    return tlswire_error_set(&conn->err, rc, "out of memory");
+  size_t len = 0;
+  TW_TRY(tlswire_alpn_wire_build(&conn->err, protos, count, &wire, &len));
   /* 0 is success here, unlike most of libssl. */
-  int failed = SSL_set_alpn_protos(conn->ssl, wire, (unsigned)wire_len);
-  free(wire);
+  int failed = SSL_set_alpn_protos(conn->ssl, wire, (unsigned)len);
+  OPENSSL_free(wire);
   if (failed)
     return tlswire_error_from_queue(&conn->err, TLSWIRE_E_SSL);
   return TLSWIRE_OK;

@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "alpn.h"
 #include "context.h"
 #include "safety.h"
 
@@ -42,7 +43,10 @@ static const struct method_row *method_find(int selector) {
 
 static int context_configure(tlswire_context *ctx,
                              const struct method_row *row) {
-  SSL_CTX_set_app_data(ctx->ssl_ctx, ctx); /* trampolines find ctx */
+  /* Every trampoline finds ctx here; it can fail to allocate its slot, and
+   * a context whose callbacks cannot find it must not exist. */
+  if (!SSL_CTX_set_app_data(ctx->ssl_ctx, ctx))
+    return tlswire_error_set(&ctx->err, TLSWIRE_E_NOMEM, "out of memory");
   tlswire_passwd_install(ctx->ssl_ctx, &ctx->cbs.pw);
   SSL_CTX_set_mode(ctx->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
                                      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -71,10 +75,12 @@ int tlswire_context_new(tlswire_context **out, int method) {
   ctx->method = method;
   ctx->refs = 1;
   ctx->ring_capacity = TLSWIRE_DEFAULT_RING_CAPACITY;
+  int rc = TLSWIRE_E_SSL;
   ctx->ssl_ctx = SSL_CTX_new(row->method());
   if (ctx->ssl_ctx == NULL)
     goto fail_ssl_ctx;
-  if (context_configure(ctx, row) != TLSWIRE_OK)
+  rc = context_configure(ctx, row);
+  if (rc != TLSWIRE_OK)
     goto fail_configure;
   *out = ctx;
   return TLSWIRE_OK;
@@ -84,7 +90,7 @@ fail_configure:
 fail_ssl_ctx:
   OPENSSL_free(ctx);
   tlswire_error_clear_queue();
-  return TLSWIRE_E_SSL;
+  return rc;
 }
 
 void tlswire_context_ref(tlswire_context *ctx) {
@@ -383,6 +389,14 @@ int tlswire_context_set_max_proto_version(tlswire_context *ctx, int version) {
 int tlswire_context_clear_mode(tlswire_context *ctx, long mode,
                                long *new_mode) {
   CTX_MUTABLE(ctx);
+  /* Without these a short write would have to be retried with the same
+   * buffer, which send's "bytes accepted" contract never asks for. */
+  TW_GUARD_ARG((mode & (TLSWIRE_MODE_ENABLE_PARTIAL_WRITE |
+                        TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER)) == 0,
+               &ctx->err,
+               "ENABLE_PARTIAL_WRITE and ACCEPT_MOVING_WRITE_BUFFER cannot be "
+               "cleared: the stream-integrity contract of send depends on "
+               "them");
   long now = SSL_CTX_clear_mode(ctx->ssl_ctx, mode);
   if (new_mode != NULL)
     *new_mode = now;
@@ -658,65 +672,25 @@ int tlswire_context_add_client_ca(tlswire_context *ctx, X509 *cert) {
 /* --- ALPN (client side) ----------------------------------------------------
  */
 
-/* The wire format's framing: each name 1..255 bytes, exactly filling len. */
-static int alpn_wire_valid(const unsigned char *wire, size_t len) {
-  size_t i = 0;
-  while (i < len) {
-    if (wire[i] == 0 || wire[i] > len - i - 1)
-      return 0;
-    i += 1u + wire[i];
-  }
-  return len > 0;
-}
-
 int tlswire_context_set_alpn_protos_wire(tlswire_context *ctx,
                                          const unsigned char *wire,
                                          size_t len) {
   CTX_MUTABLE(ctx);
-  TW_GUARD_ARG(wire != NULL && len > 0, &ctx->err,
-               "at least one protocol must be specified");
-  TW_GUARD_ARG(len <= UINT_MAX && alpn_wire_valid(wire, len), &ctx->err,
-               "malformed ALPN protocol list");
+  TW_TRY(tlswire_alpn_wire_check(&ctx->err, wire, len));
   /* The other libssl setter that returns 0 on success. */
   if (SSL_CTX_set_alpn_protos(ctx->ssl_ctx, wire, (unsigned int)len) != 0)
     return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
   return TLSWIRE_OK;
 }
 
-/* Bytes of the wire form of protos, or 0 if a name is NULL, empty or long. */
-static size_t alpn_wire_len(const char *const *protos, size_t n) {
-  size_t total = 0;
-  for (size_t i = 0; i < n; i++) {
-    size_t len = protos[i] ? strlen(protos[i]) : 0;
-    if (len == 0 || len > 255)
-      return 0;
-    total += 1 + len;
-    if (total > 65535) /* the extension's own limit */
-      return 0;
-  }
-  return total;
-}
-
 int tlswire_context_set_alpn_protos(tlswire_context *ctx,
                                     const char *const *protos, size_t n) {
   CTX_MUTABLE(ctx);
-  TW_GUARD_ARG(protos != NULL && n > 0, &ctx->err,
-               "at least one protocol must be specified");
-  size_t total = alpn_wire_len(protos, n);
-  TW_GUARD_ARG(total > 0, &ctx->err,
-               "a protocol name is NULL, empty or longer than 255 bytes");
-  unsigned char *wire = malloc(total);
-  if (wire == NULL)
-    return tlswire_error_set(&ctx->err, TLSWIRE_E_NOMEM, "out of memory");
-  size_t at = 0;
-  for (size_t i = 0; i < n; i++) {
-    size_t len = strlen(protos[i]);
-    wire[at] = (unsigned char)len;
-    memcpy(wire + at + 1, protos[i], len);
-    at += 1 + len;
-  }
-  int rc = tlswire_context_set_alpn_protos_wire(ctx, wire, total);
-  free(wire);
+  unsigned char *wire = NULL;
+  size_t len = 0;
+  TW_TRY(tlswire_alpn_wire_build(&ctx->err, protos, n, &wire, &len));
+  int rc = tlswire_context_set_alpn_protos_wire(ctx, wire, len);
+  OPENSSL_free(wire);
   return rc;
 }
 

@@ -275,7 +275,9 @@ TLSWIRE_API tlswire_context *tlswire_conn_get_context(const tlswire_conn *conn);
  * context, if it was the old context's) come from the new context; the
  * verify mode and callback, options and ring capacity stay those the
  * connection had, as in libssl and pyOpenSSL.
- * TLSWIRE_E_INVALID for NULL; TLSWIRE_E_SSL if libssl refuses.
+ * TLSWIRE_E_INVALID for NULL, or with a message for a context of the other
+ * kind (a DTLS context on a TLS connection or a TLS context on a DTLS one:
+ * the connection's method cannot change); TLSWIRE_E_SSL if libssl refuses.
  */
 TLSWIRE_API int tlswire_conn_set_context(tlswire_conn *conn,
                                          tlswire_context *ctx);
@@ -457,8 +459,18 @@ TLSWIRE_API int tlswire_conn_get_peer_finished(const tlswire_conn *conn,
 /*
  * RFC 5705 / RFC 8446 exporter: fills out[0..olen) from label (label_len
  * bytes) and, when context is not NULL, context (context_len bytes, may be
- * 0: an empty context differs from none). TLSWIRE_E_SSL before the handshake
- * (pyOpenSSL's Error([])); TLSWIRE_E_INVALID for NULL out/label or olen 0.
+ * 0: an empty context differs from none). Nothing is kept.
+ * Bounds, the same under every protocol version: label_len at most 249
+ * (the longest label TLS 1.3 can carry), context_len at most 65,535 (RFC
+ * 5705's 16-bit length), olen 1..65,535 (TLS 1.3's 16-bit output length).
+ * libssl refuses some values within them with TLSWIRE_E_SSL: TLS 1.3 gives
+ * at most 255 hash lengths of output (8,160 bytes with SHA-256), and
+ * OpenSSL 3.0's TLS 1.2 exporter takes at most 1,024 bytes of label,
+ * context, their framing and the two 32-byte randoms together.
+ * TLSWIRE_E_INVALID with a message for NULL conn, label or out, olen 0, a
+ * NULL context with context_len > 0, or any length over its bound;
+ * TLSWIRE_E_SSL before the handshake (pyOpenSSL's Error([])) or when libssl
+ * refuses (a reserved TLS 1.2 label such as "client finished").
  */
 TLSWIRE_API int
 tlswire_conn_export_keying_material(tlswire_conn *conn, const void *label,
@@ -488,8 +500,11 @@ TLSWIRE_API int tlswire_conn_get_verified_chain(const tlswire_conn *conn,
 /* --- ALPN, SRTP, groups ------------------------------------------------- */
 
 /* Client: the protocols to offer, in order of preference: count
- * NUL-terminated names of 1..255 bytes, copied. TLSWIRE_E_INVALID for an
- * empty list or a bad name (pyOpenSSL's ValueError). */
+ * NUL-terminated names of 1..255 bytes, copied. TLSWIRE_E_INVALID (with a
+ * message; pyOpenSSL's ValueError) for an empty list, a NULL, empty or
+ * over-long name, or a list whose wire form (each name plus its length
+ * byte) exceeds 65,535 bytes: the rules of
+ * tlswire_context_set_alpn_protos(_wire). TLSWIRE_E_NOMEM, TLSWIRE_E_SSL. */
 TLSWIRE_API int tlswire_conn_set_alpn_protos(tlswire_conn *conn,
                                              const char *const *protos,
                                              size_t count);

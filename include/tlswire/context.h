@@ -45,7 +45,10 @@ typedef struct tlswire_conn tlswire_conn;
  * On success *out holds the new context (one reference, released with
  * tlswire_context_free()). Returns TLSWIRE_OK, TLSWIRE_E_INVALID (out NULL or
  * an unknown selector), TLSWIRE_E_UNSUPPORTED (SSLv2_METHOD, SSLv3_METHOD),
- * TLSWIRE_E_NOMEM or TLSWIRE_E_SSL. On failure *out is set to NULL.
+ * TLSWIRE_E_NOMEM (also when the SSL_CTX's app-data slot, through which
+ * every callback finds the context, cannot be stored: a context whose
+ * callbacks could not run is never returned) or TLSWIRE_E_SSL. On failure
+ * *out is set to NULL and nothing is left allocated.
  */
 TLSWIRE_API int tlswire_context_new(tlswire_context **out, int method);
 
@@ -64,7 +67,13 @@ TLSWIRE_API int tlswire_context_get_method(const tlswire_context *ctx);
 /* Escape hatch: the underlying SSL_CTX, borrowed (valid while the context
  * lives). Changing it behind tlswire's back bypasses the frozen rule. tlswire
  * keeps its own pointer in the SSL_CTX's app data and owns the callbacks it
- * installs: do not replace those through the SSL_CTX. */
+ * installs: do not replace those through the SSL_CTX (with the app data
+ * gone, callbacks are skipped and an OCSP client callback's handshake is
+ * rejected). Clearing SSL_MODE_ENABLE_PARTIAL_WRITE or
+ * SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER here (SSL_CTX_clear_mode), which
+ * tlswire_context_clear_mode refuses, breaks the contract of
+ * tlswire_conn_send that every accepted byte is sent exactly once: the
+ * caller who does it owns the consequences. */
 TLSWIRE_API SSL_CTX *tlswire_context_get_ssl_ctx(const tlswire_context *ctx);
 
 /*
@@ -192,7 +201,8 @@ TLSWIRE_API int tlswire_context_set_options(tlswire_context *ctx,
                                             uint64_t *new_options);
 
 /* Adds mode bits (TLSWIRE_MODE_*). *new_mode, if not NULL, receives the
- * resulting mask. */
+ * resulting mask. TLSWIRE_MODE_ENABLE_PARTIAL_WRITE and
+ * TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER are always set (see clear_mode). */
 TLSWIRE_API int tlswire_context_set_mode(tlswire_context *ctx, long mode,
                                          long *new_mode);
 
@@ -204,7 +214,14 @@ TLSWIRE_API int tlswire_context_set_max_proto_version(tlswire_context *ctx,
                                                       int version);
 
 /* Removes mode bits; *new_mode, if not NULL, receives the resulting mask
- * (pyOpenSSL's clear_mode return value). */
+ * (pyOpenSSL's clear_mode return value).
+ * TLSWIRE_MODE_ENABLE_PARTIAL_WRITE and TLSWIRE_MODE_ACCEPT_MOVING_WRITE_BUFFER
+ * are protected: the stream-integrity contract of send (a short write is
+ * reported, never retried with the same buffer) depends on them. A mask
+ * holding either, alone or with other bits, returns TLSWIRE_E_INVALID with
+ * a message and clears nothing, not even its other bits; *new_mode is then
+ * left untouched. (Clearing them through tlswire_context_get_ssl_ctx breaks
+ * that contract.) TLSWIRE_E_STATE on a frozen context. */
 TLSWIRE_API int tlswire_context_clear_mode(tlswire_context *ctx, long mode,
                                            long *new_mode);
 
@@ -336,14 +353,18 @@ TLSWIRE_API int tlswire_context_add_client_ca(tlswire_context *ctx, X509 *cert);
 /* The protocols the client offers, most preferred first, e.g.
  * {"h2", "http/1.1"}: each a NUL-terminated name of 1 to 255 bytes. Copied.
  * TLSWIRE_E_INVALID for an empty list (pyOpenSSL: "at least one protocol
- * must be specified"), a NULL, empty or over-long name. */
+ * must be specified"), a NULL, empty or over-long name, or a list whose
+ * wire form (each name plus its length byte) exceeds 65,535 bytes, the
+ * extension's limit. */
 TLSWIRE_API int tlswire_context_set_alpn_protos(tlswire_context *ctx,
                                                 const char *const *protos,
                                                 size_t n);
 
 /* The same from the wire format (each name preceded by its length byte, as
  * in the TLS extension), for names that hold NUL bytes. Copied.
- * TLSWIRE_E_INVALID for an empty or malformed buffer. */
+ * TLSWIRE_E_INVALID for an empty buffer, one over 65,535 bytes, or a
+ * malformed one (a zero length byte, or a name running past len): the same
+ * rules tlswire_conn_set_alpn_protos and set_alpn_protos apply. */
 TLSWIRE_API int tlswire_context_set_alpn_protos_wire(tlswire_context *ctx,
                                                      const unsigned char *wire,
                                                      size_t len);
@@ -463,7 +484,10 @@ tlswire_context_set_ocsp_server_callback(tlswire_context *ctx,
 /* Client: resp / resp_len is the stapled response (NULL / 0 when the server
  * stapled nothing), valid during the call. Return > 0 to accept, 0 to reject
  * (the handshake fails with TLSWIRE_E_SSL), < 0 for a failure (the client's
- * call returns TLSWIRE_E_CALLBACK with the value). */
+ * call returns TLSWIRE_E_CALLBACK with the value). Fails closed: should
+ * tlswire be unable to find the context or connection behind the handshake
+ * (the SSL_CTX's app data replaced through the escape hatch), the callback
+ * is not called and the status is rejected (TLSWIRE_E_SSL). */
 typedef int (*tlswire_ocsp_client_cb)(tlswire_conn *conn,
                                       const unsigned char *resp,
                                       size_t resp_len, void *arg);
