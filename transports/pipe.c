@@ -1,48 +1,60 @@
 /*
  * pipe.c - two connected in-process transport ends, with fault injection.
  *
- * Each direction is a bounded byte ring. In datagram mode every datagram is
- * stored behind a two-byte big-endian length, so one recv returns one
- * datagram.
+ * Written as a user's transport would be, on the public API: each direction
+ * is the pipe's own bounded byte queue, whose storage is allocated once by
+ * the constructor, so sending and receiving never allocate. In datagram mode
+ * every datagram is queued behind a two-byte big-endian length, so one recv
+ * returns one datagram.
  */
 #include <errno.h>
-#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
 
-#include "ring.h"
-#include "safety.h"
-#include "transport.h"
+#include <openssl/crypto.h>
+#include <tlswire/tlswire.h>
 
+#include "transport.h" /* the transport's datagram flag */
+
+#define PIPE_DGRAM_HDR 2u
 #define PIPE_DGRAM_MAX 0xffffu
+#define PIPE_CAPACITY_MAX TLSWIRE_PIPE_CAPACITY_MAX
+
+/* A bounded FIFO of bytes over cap bytes of storage it does not own. */
+struct pipe_queue {
+  unsigned char *data;
+  size_t cap;
+  size_t head; /* index of the oldest byte */
+  size_t len;  /* bytes queued */
+};
 
 struct pipe_shared {
-  struct tlswire_ring dir[2]; /* dir[s]: bytes sent by end s */
-  tlswire_transport *end[2];  /* NULL once that end is freed */
+  struct pipe_queue dir[2];  /* dir[s]: bytes sent by end s */
+  tlswire_transport *end[2]; /* NULL once that end is freed */
   int datagram;
+  unsigned char storage[]; /* both queues' bytes, in this one allocation */
+};
+
+/* Would-block injection for one operation of one end. */
+struct pipe_wb {
+  unsigned every; /* 0: never */
+  unsigned count; /* counted calls since the last injected one */
 };
 
 struct pipe_end {
   struct pipe_shared *p;
   int side;
-  size_t max_chunk;   /* 0: unlimited */
-  unsigned wb_every;  /* 0: never would-block */
-  unsigned calls;     /* send + recv calls, for wb_every */
-  size_t eof_after;   /* 0: never */
-  size_t reset_after; /* 0: never */
-  size_t received;    /* bytes this end has received */
+  size_t max_chunk; /* 0: unlimited */
+  struct pipe_wb wb_send, wb_recv;
+  size_t eof_at;   /* received total that ends the stream; 0: never */
+  size_t reset_at; /* received total that resets it; 0: never */
+  size_t received; /* bytes this end has received (saturating) */
 };
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
-/* Caps n by the fault settings: max chunk and the bytes left before the
- * injected EOF or reset. */
-static size_t chunk_cap(const struct pipe_end *e, size_t n, int receiving) {
-  if (e->max_chunk != 0)
-    n = min_size(n, e->max_chunk);
-  if (receiving && e->eof_after != 0)
-    n = min_size(n, e->eof_after - e->received);
-  if (receiving && e->reset_after != 0)
-    n = min_size(n, e->reset_after - e->received);
-  return n;
+static size_t sat_add(size_t a, size_t b) {
+  return a > SIZE_MAX - b ? SIZE_MAX : a + b;
 }
 
 static int fail(int err) {
@@ -50,83 +62,169 @@ static int fail(int err) {
   return TLSWIRE_E_SYSCALL;
 }
 
-/* The faults that act before anything moves: reset, would-block. */
-static int injected(struct pipe_end *e, int want) {
-  if (e->reset_after != 0 && e->received >= e->reset_after)
-    return fail(ECONNRESET);
-  if (e->wb_every != 0 && ++e->calls % e->wb_every == 0)
-    return want;
+/* --- the queue ------------------------------------------------------------ */
+
+static size_t queue_room(const struct pipe_queue *q) { return q->cap - q->len; }
+
+/* Appends n <= queue_room(q) bytes. */
+static void queue_put(struct pipe_queue *q, const void *src, size_t n) {
+  size_t tail = (q->head + q->len) % q->cap;
+  size_t first = min_size(n, q->cap - tail);
+  memcpy(q->data + tail, src, first);
+  memcpy(q->data, (const unsigned char *)src + first, n - first);
+  q->len += n;
+}
+
+/* Removes n <= q->len bytes into dst, or drops them if dst is NULL. */
+static void queue_get(struct pipe_queue *q, void *dst, size_t n) {
+  size_t first = min_size(n, q->cap - q->head);
+  if (dst != NULL) {
+    memcpy(dst, q->data + q->head, first);
+    memcpy((unsigned char *)dst + first, q->data, n - first);
+  }
+  q->head = (q->head + n) % q->cap;
+  q->len -= n;
+}
+
+/* --- fault injection ------------------------------------------------------ */
+
+/* Counts one call that would move something; 1 if it is the Nth. */
+static int wb_hit(struct pipe_wb *wb) {
+  if (wb->every == 0 || ++wb->count < wb->every)
+    return 0;
+  wb->count = 0;
+  return 1;
+}
+
+static int reset_due(const struct pipe_end *e) {
+  return e->reset_at != 0 && e->received >= e->reset_at;
+}
+
+static int eof_due(const struct pipe_end *e) {
+  return e->eof_at != 0 && e->received >= e->eof_at;
+}
+
+/* Caps a stream recv of n bytes by the max chunk and the bytes left before
+ * the injected EOF or reset (neither is due yet). */
+static size_t recv_cap(const struct pipe_end *e, size_t n) {
+  if (e->max_chunk != 0)
+    n = min_size(n, e->max_chunk);
+  if (e->eof_at != 0)
+    n = min_size(n, e->eof_at - e->received);
+  if (e->reset_at != 0)
+    n = min_size(n, e->reset_at - e->received);
+  return n;
+}
+
+/* --- send ----------------------------------------------------------------- */
+
+/* Whether a datagram of len bytes can be queued on q: TLSWIRE_OK,
+ * TLSWIRE_E_WANT_WRITE (not now), TLSWIRE_E_SYSCALL with EMSGSIZE (never). */
+static int datagram_fits(const struct pipe_queue *q, size_t len) {
+  if (len > PIPE_DGRAM_MAX || len + PIPE_DGRAM_HDR > q->cap)
+    return fail(EMSGSIZE);
+  if (len + PIPE_DGRAM_HDR > queue_room(q))
+    return TLSWIRE_E_WANT_WRITE;
   return TLSWIRE_OK;
 }
 
-static int send_datagram(struct tlswire_ring *r, const void *buf, size_t len) {
-  if (len > PIPE_DGRAM_MAX || len + 2 > r->limit)
-    return fail(EMSGSIZE);
-  if (r->len + len + 2 > r->limit)
-    return TLSWIRE_E_WANT_WRITE;
-  unsigned char hdr[2] = {(unsigned char)(len >> 8), (unsigned char)len};
-  tlswire_ring_put(r, hdr, 2);
-  tlswire_ring_put(r, buf, len);
-  return TLSWIRE_OK;
+static void datagram_put(struct pipe_queue *q, const void *buf, size_t len) {
+  unsigned char hdr[PIPE_DGRAM_HDR] = {(unsigned char)(len >> 8),
+                                       (unsigned char)len};
+  queue_put(q, hdr, sizeof hdr);
+  queue_put(q, buf, len);
+}
+
+/* How many bytes this send may move now: > 0, or a status. */
+static int send_room(const struct pipe_end *e, size_t len, size_t *n) {
+  const struct pipe_queue *q = &e->p->dir[e->side];
+  if (e->p->datagram) {
+    *n = len;
+    return datagram_fits(q, len);
+  }
+  *n = min_size(len, queue_room(q));
+  if (e->max_chunk != 0)
+    *n = min_size(*n, e->max_chunk);
+  return *n > 0 ? TLSWIRE_OK : TLSWIRE_E_WANT_WRITE;
 }
 
 static int pipe_send(void *io, const void *buf, size_t len, size_t *sent) {
   struct pipe_end *e = io;
-  struct pipe_shared *p = e->p;
-  TW_TRY(injected(e, TLSWIRE_E_WANT_WRITE));
-  if (p->end[!e->side] == NULL)
+  *sent = 0;
+  if (buf == NULL || len == 0)
+    return fail(EINVAL);
+  if (reset_due(e))
+    return fail(ECONNRESET);
+  if (e->p->end[!e->side] == NULL)
     return fail(EPIPE);
-  struct tlswire_ring *r = &p->dir[e->side];
-  if (p->datagram) {
-    TW_TRY(send_datagram(r, buf, len));
-    *sent = len;
-    return TLSWIRE_OK;
-  }
-  size_t room = r->limit > r->len ? r->limit - r->len : 0;
-  size_t n = chunk_cap(e, min_size(len, room), 0);
-  if (n == 0)
+  size_t n;
+  int rc = send_room(e, len, &n);
+  if (rc != TLSWIRE_OK)
+    return rc;
+  if (wb_hit(&e->wb_send))
     return TLSWIRE_E_WANT_WRITE;
-  *sent = tlswire_ring_put(r, buf, n);
+  struct pipe_queue *q = &e->p->dir[e->side];
+  if (e->p->datagram)
+    datagram_put(q, buf, n);
+  else
+    queue_put(q, buf, n);
+  *sent = n;
   return TLSWIRE_OK;
 }
 
+/* --- recv ----------------------------------------------------------------- */
+
 /* One datagram: truncated to len, its rest dropped. */
-static size_t recv_datagram(struct tlswire_ring *r, void *buf, size_t len) {
-  unsigned char hdr[2];
-  tlswire_ring_get(r, hdr, 2);
+static size_t datagram_get(struct pipe_queue *q, void *buf, size_t len) {
+  unsigned char hdr[PIPE_DGRAM_HDR];
+  queue_get(q, hdr, sizeof hdr);
   size_t dlen = (size_t)hdr[0] << 8 | hdr[1];
-  size_t n = tlswire_ring_get(r, buf, min_size(len, dlen));
-  tlswire_ring_consume(r, dlen - n);
+  size_t n = min_size(len, dlen);
+  queue_get(q, buf, n);
+  queue_get(q, NULL, dlen - n);
+  return n;
+}
+
+/* Moves what one recv delivers from q into buf; returns the count. */
+static size_t recv_move(const struct pipe_end *e, struct pipe_queue *q,
+                        void *buf, size_t len) {
+  if (e->p->datagram)
+    return datagram_get(q, buf, len);
+  size_t n = min_size(q->len, recv_cap(e, len));
+  queue_get(q, buf, n);
   return n;
 }
 
 static int pipe_recv(void *io, void *buf, size_t len, size_t *received) {
   struct pipe_end *e = io;
-  struct pipe_shared *p = e->p;
-  TW_TRY(injected(e, TLSWIRE_E_WANT_READ));
-  if (e->eof_after != 0 && e->received >= e->eof_after)
-    return TLSWIRE_OK; /* injected end of file */
-  struct tlswire_ring *r = &p->dir[!e->side];
-  if (tlswire_ring_len(r) == 0)
-    return p->end[!e->side] == NULL ? TLSWIRE_OK : TLSWIRE_E_WANT_READ;
-  if (p->datagram)
-    *received = recv_datagram(r, buf, len);
-  else
-    *received = tlswire_ring_get(r, buf, chunk_cap(e, len, 1));
-  e->received += *received;
+  struct pipe_queue *q = &e->p->dir[!e->side];
+  *received = 0;
+  if (buf == NULL || len == 0)
+    return fail(EINVAL);
+  if (reset_due(e))
+    return fail(ECONNRESET);
+  int at_eof = eof_due(e) || (q->len == 0 && e->p->end[!e->side] == NULL);
+  if (!at_eof && q->len == 0)
+    return TLSWIRE_E_WANT_READ;
+  if (wb_hit(&e->wb_recv))
+    return TLSWIRE_E_WANT_READ;
+  if (at_eof)
+    return TLSWIRE_OK;
+  size_t n = recv_move(e, q, buf, len);
+  e->received = sat_add(e->received, n);
+  *received = n;
   return TLSWIRE_OK;
 }
+
+/* --- the object ----------------------------------------------------------- */
 
 static void pipe_destroy(void *io) {
   struct pipe_end *e = io;
   struct pipe_shared *p = e->p;
   p->end[e->side] = NULL;
-  free(e);
-  if (p->end[0] != NULL || p->end[1] != NULL)
-    return;
-  tlswire_ring_free(&p->dir[0]);
-  tlswire_ring_free(&p->dir[1]);
-  free(p);
+  OPENSSL_free(e);
+  if (p->end[0] == NULL && p->end[1] == NULL)
+    OPENSSL_free(p);
 }
 
 static const tlswire_transport_ops pipe_ops = {
@@ -136,33 +234,52 @@ static const tlswire_transport_ops pipe_ops = {
     .destroy = pipe_destroy,
 };
 
-/* One end over p; on failure p is left as it was. */
+/* 1 if capacity is in (0, PIPE_CAPACITY_MAX] and the storage of both
+ * directions, with the shared block, fits in a size_t. */
+static int capacity_ok(size_t capacity) {
+  return capacity > 0 && capacity <= PIPE_CAPACITY_MAX &&
+         capacity <= (SIZE_MAX - sizeof(struct pipe_shared)) / 2;
+}
+
+/* The shared block with both queues' storage, or NULL. */
+static struct pipe_shared *shared_new(size_t capacity) {
+  struct pipe_shared *p = OPENSSL_malloc(sizeof *p + 2 * capacity);
+  if (p == NULL)
+    return NULL;
+  memset(p, 0, sizeof *p);
+  for (int s = 0; s < 2; s++) {
+    p->dir[s].data = p->storage + (size_t)s * capacity;
+    p->dir[s].cap = capacity;
+  }
+  return p;
+}
+
+/* One end over p (stored in p->end[side]); on failure p is left as it
+ * was. */
 static int pipe_end_new(struct pipe_shared *p, int side) {
-  struct pipe_end *e = calloc(1, sizeof *e);
+  struct pipe_end *e = OPENSSL_zalloc(sizeof *e);
   if (e == NULL)
     return TLSWIRE_E_NOMEM;
   e->p = p;
   e->side = side;
   int rc = tlswire_transport_new(&p->end[side], &pipe_ops, e);
   if (rc != TLSWIRE_OK)
-    free(e);
+    OPENSSL_free(e);
   return rc;
 }
 
 int tlswire_transport_pipe_new(tlswire_transport **a, tlswire_transport **b,
                                size_t capacity) {
-  TW_GUARD(a != NULL && b != NULL, TLSWIRE_E_INVALID);
-  *a = *b = NULL;
-  TW_GUARD(capacity > 0, TLSWIRE_E_INVALID);
-  struct pipe_shared *p = calloc(1, sizeof *p);
+  if (a != NULL)
+    *a = NULL;
+  if (b != NULL)
+    *b = NULL;
+  if (a == NULL || b == NULL || !capacity_ok(capacity))
+    return TLSWIRE_E_INVALID;
+  struct pipe_shared *p = shared_new(capacity);
   if (p == NULL)
     return TLSWIRE_E_NOMEM;
-  int rc = TLSWIRE_E_NOMEM;
-  if (tlswire_ring_init(&p->dir[0], capacity, capacity) != 0)
-    goto fail_dir0;
-  if (tlswire_ring_init(&p->dir[1], capacity, capacity) != 0)
-    goto fail_dir1;
-  rc = pipe_end_new(p, 0);
+  int rc = pipe_end_new(p, 0);
   if (rc != TLSWIRE_OK)
     goto fail_end0;
   rc = pipe_end_new(p, 1);
@@ -173,16 +290,14 @@ int tlswire_transport_pipe_new(tlswire_transport **a, tlswire_transport **b,
   return TLSWIRE_OK;
 
 fail_end1:
-  free(p->end[0]->io);
-  free(p->end[0]);
+  tlswire_transport_free(p->end[0]); /* the last end: frees p */
+  return rc;
 fail_end0:
-  tlswire_ring_free(&p->dir[1]);
-fail_dir1:
-  tlswire_ring_free(&p->dir[0]);
-fail_dir0:
-  free(p);
+  OPENSSL_free(p);
   return rc;
 }
+
+/* --- the fault setters ---------------------------------------------------- */
 
 static struct pipe_end *pipe_end_of(tlswire_transport *t) {
   return tlswire_transport_io_if(t, &pipe_ops);
@@ -191,7 +306,8 @@ static struct pipe_end *pipe_end_of(tlswire_transport *t) {
 int tlswire_transport_pipe_set_max_chunk(tlswire_transport *end,
                                          size_t max_bytes_per_call) {
   struct pipe_end *e = pipe_end_of(end);
-  TW_GUARD(e != NULL, TLSWIRE_E_INVALID);
+  if (e == NULL)
+    return TLSWIRE_E_INVALID;
   e->max_chunk = max_bytes_per_call;
   return TLSWIRE_OK;
 }
@@ -199,34 +315,42 @@ int tlswire_transport_pipe_set_max_chunk(tlswire_transport *end,
 int tlswire_transport_pipe_set_wouldblock_every(tlswire_transport *end,
                                                 unsigned every_nth_call) {
   struct pipe_end *e = pipe_end_of(end);
-  TW_GUARD(e != NULL, TLSWIRE_E_INVALID);
-  e->wb_every = every_nth_call;
-  e->calls = 0;
+  if (e == NULL)
+    return TLSWIRE_E_INVALID;
+  e->wb_send = (struct pipe_wb){.every = every_nth_call};
+  e->wb_recv = (struct pipe_wb){.every = every_nth_call};
   return TLSWIRE_OK;
+}
+
+/* The received total at which a fault set now with bytes acts; 0: never. */
+static size_t fault_at(const struct pipe_end *e, size_t bytes) {
+  return bytes == 0 ? 0 : sat_add(e->received, bytes);
 }
 
 int tlswire_transport_pipe_set_eof_after(tlswire_transport *end, size_t bytes) {
   struct pipe_end *e = pipe_end_of(end);
-  TW_GUARD(e != NULL, TLSWIRE_E_INVALID);
-  e->eof_after = bytes == 0 ? 0 : e->received + bytes;
+  if (e == NULL)
+    return TLSWIRE_E_INVALID;
+  e->eof_at = fault_at(e, bytes);
   return TLSWIRE_OK;
 }
 
 int tlswire_transport_pipe_set_reset_after(tlswire_transport *end,
                                            size_t bytes) {
   struct pipe_end *e = pipe_end_of(end);
-  TW_GUARD(e != NULL, TLSWIRE_E_INVALID);
-  e->reset_after = bytes == 0 ? 0 : e->received + bytes;
+  if (e == NULL)
+    return TLSWIRE_E_INVALID;
+  e->reset_at = fault_at(e, bytes);
   return TLSWIRE_OK;
 }
 
 int tlswire_transport_pipe_set_datagram(tlswire_transport *end, int on) {
   struct pipe_end *e = pipe_end_of(end);
-  TW_GUARD(e != NULL, TLSWIRE_E_INVALID);
+  if (e == NULL)
+    return TLSWIRE_E_INVALID;
   struct pipe_shared *p = e->p;
-  TW_GUARD(tlswire_ring_len(&p->dir[0]) == 0 &&
-               tlswire_ring_len(&p->dir[1]) == 0,
-           TLSWIRE_E_STATE);
+  if (p->dir[0].len != 0 || p->dir[1].len != 0)
+    return TLSWIRE_E_STATE;
   p->datagram = on != 0;
   for (int s = 0; s < 2; s++)
     if (p->end[s] != NULL)

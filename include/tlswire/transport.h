@@ -136,40 +136,76 @@ TLSWIRE_API int tlswire_transport_socket_new(tlswire_transport **out, int fd,
 TLSWIRE_API int tlswire_transport_fd_new(tlswire_transport **out, int rfd,
                                          int wfd, unsigned flags);
 
+/* The largest capacity tlswire_transport_pipe_new accepts (1 GiB). */
+#define TLSWIRE_PIPE_CAPACITY_MAX ((size_t)1 << 30)
+
 /*
  * Two connected in-process ends: what *a sends *b receives and vice versa.
- * Each direction holds at most capacity bytes (> 0); a full direction gives
- * TLSWIRE_E_WANT_WRITE, an empty one TLSWIRE_E_WANT_READ. Freeing one end
- * gives the other end EOF (after the bytes still in flight) and EPIPE on
- * send. The ends are freed independently (each by its connection).
- * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL a or b, capacity 0),
- * TLSWIRE_E_NOMEM. Available in every build.
+ * Each direction is a FIFO holding at most capacity bytes, in
+ * (0, TLSWIRE_PIPE_CAPACITY_MAX]; the storage of both directions (2 *
+ * capacity bytes) is allocated here, once, through OpenSSL's allocator (so
+ * CRYPTO_set_mem_functions reaches it): send and recv never allocate.
+ *
+ * send on a full direction gives TLSWIRE_E_WANT_WRITE, recv on an empty one
+ * TLSWIRE_E_WANT_READ; a stream send takes as many bytes as there is room
+ * for (and the max chunk allows), a recv as many as are queued. A send or
+ * recv of 0 bytes (or with a NULL buffer) fails with TLSWIRE_E_SYSCALL,
+ * errno EINVAL. Freeing one end gives the other end end of file (after the
+ * bytes still in flight) and EPIPE on send. The ends are freed
+ * independently (each by its connection, or tlswire_transport_free); the
+ * storage goes with the last one. A send or recv that does not return
+ * TLSWIRE_OK stores 0 in *sent / *received.
+ *
+ * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL a or b; capacity 0 or above
+ * TLSWIRE_PIPE_CAPACITY_MAX), TLSWIRE_E_NOMEM (no storage or no end). On
+ * failure *a and *b (when not NULL) are set to NULL and nothing is left
+ * allocated. Available in every build.
  */
 TLSWIRE_API int tlswire_transport_pipe_new(tlswire_transport **a,
                                            tlswire_transport **b,
                                            size_t capacity);
 
 /*
- * Fault injection on one pipe end (what that end's own send and recv do);
- * 0 disables each. Returns TLSWIRE_OK, or TLSWIRE_E_INVALID when end is NULL
- * or not a pipe end.
+ * Fault injection on one pipe end: each setting acts on that end's own
+ * send and recv, and replaces the previous one; 0 disables each. Each
+ * returns TLSWIRE_OK, or TLSWIRE_E_INVALID when end is NULL or not a pipe
+ * end (nothing changes then). A due reset takes precedence over every
+ * other outcome of a valid call; an injected would-block refuses only a
+ * call that would otherwise succeed (one delivering end of file included).
  *
- * set_max_chunk: each send and recv moves at most max_bytes_per_call bytes
- *   (down to 1: short reads and writes).
- * set_wouldblock_every: every Nth call of send or recv (counted together)
- *   returns TLSWIRE_E_WANT_WRITE / TLSWIRE_E_WANT_READ without moving
- *   anything.
+ * set_max_chunk: each stream send and recv moves at most max_bytes_per_call
+ *   bytes (down to 1: short reads and writes). Datagrams are never split:
+ *   it does not apply in datagram mode.
+ * set_wouldblock_every: send and recv are counted separately, each with its
+ *   own counter (both restarted by this call). A call counts only if it
+ *   would otherwise succeed: a send that has room for its bytes, a recv that
+ *   has bytes or end of file to deliver (calls that block or fail anyway are
+ *   not counted). The Nth, 2Nth, 3Nth ... counted send returns
+ *   TLSWIRE_E_WANT_WRITE and the Nth, 2Nth ... counted recv
+ *   TLSWIRE_E_WANT_READ, moving nothing. So with N >= 2 exactly one in N
+ *   of the calls that could move something is refused, and a caller that
+ *   retries always progresses, whatever order it calls send and recv in;
+ *   N == 1 refuses every such call (the end stalls until the setting
+ *   changes).
  * set_eof_after: once this end has received that many more bytes (counted
  *   from this call), recv reports end of file (the rest of the stream is
- *   never delivered).
- * set_reset_after: once this end has received that many more bytes (counted
- *   from this call), recv and send fail with TLSWIRE_E_SYSCALL, errno
- *   ECONNRESET.
+ *   never delivered); a stream recv is shortened so as not to cross the
+ *   limit. In datagram mode the datagram that crosses it is still delivered
+ *   and the next recv reports end of file. The limit saturates at SIZE_MAX
+ *   received bytes in all: a large bytes (SIZE_MAX, say, after some bytes
+ *   were received) never wraps around to an early limit.
+ * set_reset_after: the same count, shortening and saturation (datagrams
+ *   likewise); once reached, recv and send fail with TLSWIRE_E_SYSCALL,
+ *   errno ECONNRESET, for good.
  * set_datagram: on (non-zero) makes the pipe carry datagrams in both
  *   directions: one send is one datagram, one recv returns one datagram
- *   (truncated to the buffer, the rest dropped, as UDP does); the capacity
- *   then bounds the bytes queued per direction. Both directions must be empty
- *   (TLSWIRE_E_STATE otherwise).
+ *   (truncated to the buffer, the rest dropped, as UDP does). Each datagram
+ *   takes its length plus 2 bytes of the direction's capacity. A datagram
+ *   that can never fit (over 65535 bytes, or over capacity - 2) fails with
+ *   TLSWIRE_E_SYSCALL, errno EMSGSIZE; one that does not fit now gives
+ *   TLSWIRE_E_WANT_WRITE; neither is queued, in part or whole, and sent is
+ *   0. Both directions must be empty (TLSWIRE_E_STATE otherwise); off (0)
+ *   goes back to a byte stream.
  */
 TLSWIRE_API int tlswire_transport_pipe_set_max_chunk(tlswire_transport *end,
                                                      size_t max_bytes_per_call);
