@@ -23,3 +23,11 @@ check_PROGRAMS += tests/check_failmalloc_bound
 tests_check_failmalloc_bound_SOURCES = tests/check_failmalloc_bound.c
 tests_check_failmalloc_bound_CFLAGS = $(TEST_CFLAGS)
 tests_check_failmalloc_bound_LDADD = $(TEST_LIBS)
+
+# Stream integrity: the property run (shared with fuzz/fuzz_stream.c) and
+# the zero-copy lifetime rules.
+tests_libtwtest_la_SOURCES += tests/helpers/stream.c tests/helpers/stream.h
+check_PROGRAMS += tests/check_stream
+tests_check_stream_SOURCES = tests/check_stream.c
+tests_check_stream_CFLAGS = $(TEST_CFLAGS)
+tests_check_stream_LDADD = $(TEST_LIBS)
