@@ -30,3 +30,11 @@ check_PROGRAMS += tests/check_integrity
 tests_check_integrity_SOURCES = tests/check_integrity.c
 tests_check_integrity_CFLAGS = $(TEST_CFLAGS)
 tests_check_integrity_LDADD = $(TEST_LIBS)
+
+# Stream integrity: the property run (shared with fuzz/fuzz_stream.c) and
+# the zero-copy lifetime rules.
+tests_libtwtest_la_SOURCES += tests/helpers/stream.c tests/helpers/stream.h
+check_PROGRAMS += tests/check_stream
+tests_check_stream_SOURCES = tests/check_stream.c
+tests_check_stream_CFLAGS = $(TEST_CFLAGS)
+tests_check_stream_LDADD = $(TEST_LIBS)
