@@ -175,46 +175,27 @@ static int drive_pre(tlswire_conn *conn, const struct tlswire_io *io) {
   return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
 }
 
-/* Bound: pushes what the step produced. A read or write that moved bytes
- * is never rewritten (the stuck output shows in want_write and the next
- * call). A handshake or shutdown is done only once its flight has left, as
- * over a socket BIO: while it is stuck they answer TLSWIRE_E_WANT_WRITE and
- * are called again. So is a would-block: the peer may be waiting for
- * exactly those bytes, so writability comes first. */
+/* Bound: pushes what the step produced. An answer libssl gave is never
+ * rewritten when it moved bytes or state: a read or write with its count, a
+ * shutdown's 0 or 1 (libssl would not give that answer twice); the stuck
+ * output shows in want_write and goes first in the next call. A handshake
+ * is done only once its last flight has left, as over a socket BIO (it
+ * answers TLSWIRE_E_WANT_WRITE until then and libssl answers 1 again when
+ * called again). A would-block while output is stuck becomes
+ * TLSWIRE_E_WANT_WRITE: the peer may be waiting for exactly those bytes, so
+ * writability comes first. */
 static int drive_post(tlswire_conn *conn, const struct tlswire_io *io, int rc) {
   if (conn->bound == NULL)
     return rc;
   int flushed = tlswire_bound_flush(conn->bound);
   if (flushed == TLSWIRE_OK)
     return rc;
-  int moved_data = rc >= 0 && (io->op == TLSWIRE_IO_WRITE || is_read(io));
-  if (moved_data || (rc < 0 && !is_want(rc)))
+  int answered = rc >= 0 && io->op != TLSWIRE_IO_HANDSHAKE;
+  if (answered || (rc < 0 && !is_want(rc)))
     return rc;
   if (flushed == TLSWIRE_E_SYSCALL)
     return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
   return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
-}
-
-/* Bound: a shutdown that answered TLSWIRE_E_WANT_WRITE after libssl had
- * sent its close_notify finishes that answer once the ring is empty,
- * instead of asking libssl a second question (which would wait for the
- * peer's close_notify). libssl's state says which answer it was. */
-static int close_in_flight(const tlswire_conn *conn,
-                           const struct tlswire_io *io) {
-  return io->op == TLSWIRE_IO_SHUTDOWN && conn->bound != NULL &&
-         tlswire_ring_len(&conn->bound->out) > 0 &&
-         (SSL_get_shutdown(conn->ssl) & SSL_SENT_SHUTDOWN);
-}
-
-static int finish_close(tlswire_conn *conn) {
-  switch (tlswire_bound_flush(conn->bound)) {
-  case TLSWIRE_OK:
-    return (SSL_get_shutdown(conn->ssl) & SSL_RECEIVED_SHUTDOWN) ? 1 : 0;
-  case TLSWIRE_E_WANT_WRITE:
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
-  default:
-    return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
-  }
 }
 
 int tlswire_drive(tlswire_conn *conn, const struct tlswire_io *io) {
@@ -224,10 +205,8 @@ int tlswire_drive(tlswire_conn *conn, const struct tlswire_io *io) {
    * SSL_ERROR_SSL), no failure of an earlier call's callbacks. */
   tlswire_error_clear_queue();
   conn->cb_pending.code = TLSWIRE_OK;
-  int rc;
-  if (close_in_flight(conn, io))
-    rc = finish_close(conn);
-  else if ((rc = drive_pre(conn, io)) == TLSWIRE_OK)
+  int rc = drive_pre(conn, io);
+  if (rc == TLSWIRE_OK)
     rc = drive_post(conn, io, step(conn, io));
   tlswire_conn_release_idle(conn);
   if (rc != TLSWIRE_OK && io->done != NULL)
