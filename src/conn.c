@@ -69,40 +69,44 @@ static int conn_rings_init(tlswire_conn *conn, const tlswire_context *ctx) {
   return TLSWIRE_OK;
 }
 
-/* Creates the SSL and its ring BIO; failures are recorded on the context. */
+/* Creates the SSL and its ring BIO; failures are recorded in the thread's
+ * record (ctx may be shared by several threads: it is never written). */
 static int conn_ssl_init(tlswire_conn *conn, tlswire_context *ctx) {
   conn->ssl = SSL_new(ctx->ssl_ctx);
   if (conn->ssl == NULL)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
+    return tlswire_error_from_queue(tlswire_error_thread(), TLSWIRE_E_SSL);
   BIO *bio = tlswire_bio_new(&conn->bio);
   if (bio == NULL) {
     SSL_free(conn->ssl);
     conn->ssl = NULL;
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+    return tlswire_error_from_queue(tlswire_error_thread(), TLSWIRE_E_NOMEM);
   }
   SSL_set_bio(conn->ssl, bio, bio); /* one reference, shared by both sides */
   if (!SSL_set_ex_data(conn->ssl, conn_ex_index_get(), conn)) {
     SSL_free(conn->ssl); /* frees the BIO too */
     conn->ssl = NULL;
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+    return tlswire_error_from_queue(tlswire_error_thread(), TLSWIRE_E_NOMEM);
   }
   SSL_set_mode(conn->ssl, SSL_MODE_AUTO_RETRY);
   return TLSWIRE_OK;
 }
 
 static int conn_create(tlswire_conn **out, tlswire_context *ctx) {
-  TW_GUARD(out != NULL, TLSWIRE_E_INVALID);
+  struct tlswire_error *rec = tlswire_error_thread();
+  TW_GUARD_ARG(out != NULL, rec, "out is NULL");
   *out = NULL;
-  TW_GUARD(ctx != NULL, TLSWIRE_E_INVALID);
+  TW_GUARD_ARG(ctx != NULL, rec, "ctx is NULL");
   if (conn_ex_index_get() < 0)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+    return tlswire_error_from_queue(rec, TLSWIRE_E_NOMEM);
 
   tlswire_conn *conn = OPENSSL_zalloc(sizeof *conn);
   if (conn == NULL)
-    return TLSWIRE_E_NOMEM;
+    return tlswire_error_set(rec, TLSWIRE_E_NOMEM, "out of memory");
   int rc = conn_rings_init(conn, ctx);
-  if (rc != TLSWIRE_OK)
+  if (rc != TLSWIRE_OK) {
+    tlswire_error_set(rec, rc, "ring capacity out of range");
     goto fail_rings;
+  }
   rc = conn_ssl_init(conn, ctx);
   if (rc != TLSWIRE_OK)
     goto fail_ssl;

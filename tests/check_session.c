@@ -248,18 +248,28 @@ START_TEST(serialization_bad_input) {
   tlswire_context *c = cu_resuming_client(CU_TLS12_ID);
   tlswire_session *sess = (tlswire_session *)1;
   static const unsigned char junk[] = "\x30\x03\x02\x01\x01 nonsense";
+  const tlswire_error *rec = tlswire_thread_last_error();
   ck_assert_int_eq(tlswire_session_from_bytes(&sess, c, junk, sizeof junk),
                    TLSWIRE_E_SSL);
   ck_assert_ptr_null(sess);
   ck_assert_uint_eq(ERR_peek_error(), 0);
+  ck_assert_int_eq(tlswire_error_code(rec), TLSWIRE_E_SSL);
+  ck_assert_uint_ge(tlswire_error_count(rec), 1);
   ck_assert_int_eq(tlswire_session_from_bytes(&sess, c, junk, 0),
                    TLSWIRE_E_INVALID);
+  ck_assert_str_eq(tlswire_error_message(rec),
+                   "session bytes are NULL or empty");
   ck_assert_int_eq(tlswire_session_from_bytes(&sess, c, NULL, 4),
                    TLSWIRE_E_INVALID);
   ck_assert_int_eq(tlswire_session_from_bytes(&sess, NULL, junk, 4),
                    TLSWIRE_E_INVALID);
+  ck_assert_str_eq(tlswire_error_message(rec), "ctx is NULL");
   ck_assert_int_eq(tlswire_session_from_bytes(NULL, c, junk, 4),
                    TLSWIRE_E_INVALID);
+  ck_assert_str_eq(tlswire_error_message(rec), "out is NULL");
+  /* ctx may be shared by several threads: its record is never written */
+  ck_assert_int_eq(tlswire_error_code(tlswire_context_last_error(c)),
+                   TLSWIRE_OK);
   size_t size = 3;
   ck_assert_int_eq(tlswire_session_to_bytes(NULL, NULL, 0, &size),
                    TLSWIRE_E_INVALID);

@@ -94,6 +94,9 @@ TLSWIRE_API int tlswire_session_to_bytes(const tlswire_session *session,
  * NEW object (free with tlswire_session_free).
  * TLSWIRE_E_INVALID for NULL arguments or len 0; TLSWIRE_E_SSL for bytes
  * that do not decode; TLSWIRE_E_NOMEM.
+ * ctx may be frozen and shared by several threads, so failures are recorded
+ * in the calling thread's record (tlswire_thread_last_error()), never in the
+ * context's.
  */
 TLSWIRE_API int tlswire_session_from_bytes(tlswire_session **out,
                                            tlswire_context *ctx,
