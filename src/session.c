@@ -102,6 +102,11 @@ int tlswire_session_from_bytes(tlswire_session **out, tlswire_context *ctx,
   SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)len);
   if (sess == NULL)
     return tlswire_error_from_queue(rec, TLSWIRE_E_SSL);
+  if ((size_t)(p - (const unsigned char *)buf) != len) {
+    SSL_SESSION_free(sess);
+    return tlswire_error_set(rec, TLSWIRE_E_INVALID,
+                             "trailing bytes after the session");
+  }
   if (session_wrap(out, sess, ctx) != TLSWIRE_OK)
     return tlswire_error_set(rec, TLSWIRE_E_NOMEM, "out of memory");
   return TLSWIRE_OK;
