@@ -76,23 +76,24 @@ static int conn_io_init(tlswire_conn *conn, const tlswire_context *ctx,
 }
 
 /* Creates the SSL and its BIO (memory or bound, chosen here once);
- * failures are recorded on the context. */
+ * failures are recorded in the thread's record (ctx may be shared by
+ * several threads: it is never written). */
 static int conn_ssl_init(tlswire_conn *conn, tlswire_context *ctx) {
   conn->ssl = SSL_new(ctx->ssl_ctx);
   if (conn->ssl == NULL)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
+    return tlswire_error_from_queue(tlswire_error_thread(), TLSWIRE_E_SSL);
   BIO *bio = conn->bound ? tlswire_bound_bio_new(conn->bound)
                          : tlswire_bio_mem_new(&conn->mem);
   if (bio == NULL) {
     SSL_free(conn->ssl);
     conn->ssl = NULL;
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+    return tlswire_error_from_queue(tlswire_error_thread(), TLSWIRE_E_NOMEM);
   }
   SSL_set_bio(conn->ssl, bio, bio); /* one reference, shared by both sides */
   if (!SSL_set_ex_data(conn->ssl, conn_ex_index_get(), conn)) {
     SSL_free(conn->ssl); /* frees the BIO too */
     conn->ssl = NULL;
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+    return tlswire_error_from_queue(tlswire_error_thread(), TLSWIRE_E_NOMEM);
   }
   SSL_set_mode(conn->ssl, SSL_MODE_AUTO_RETRY);
   return TLSWIRE_OK;
@@ -105,15 +106,38 @@ static void conn_io_free(tlswire_conn *conn) {
   tlswire_ring_free(&conn->mem.out);
 }
 
+/* A failed tlswire_conn_new frees the transport it was given, unless it
+ * belongs to another connection. */
+static void drop_transport(tlswire_transport *t) {
+  if (t != NULL && !t->bound)
+    tlswire_transport_free(t);
+}
+
+static int io_init_failed(struct tlswire_error *rec, int rc) {
+  if (rc == TLSWIRE_E_NOMEM)
+    return tlswire_error_set(rec, rc, "out of memory");
+  if (rc == TLSWIRE_E_INVALID)
+    return tlswire_error_set(rec, rc,
+                             "transport already bound to another connection, "
+                             "or ring capacity out of range");
+  return rc;
+}
+
 /* The transport t is the connection's from the start: freed on failure,
- * unless it belongs to another connection. */
+ * unless it belongs to another connection. Failures are recorded in the
+ * thread's record. */
 static int conn_create(tlswire_conn **out, tlswire_context *ctx,
                        tlswire_transport *t) {
-  if (conn_ex_index_get() < 0)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_NOMEM);
+  struct tlswire_error *rec = tlswire_error_thread();
+  if (conn_ex_index_get() < 0) {
+    drop_transport(t);
+    return tlswire_error_from_queue(rec, TLSWIRE_E_NOMEM);
+  }
   tlswire_conn *conn = OPENSSL_zalloc(sizeof *conn);
-  if (conn == NULL)
-    return TLSWIRE_E_NOMEM;
+  if (conn == NULL) {
+    drop_transport(t);
+    return io_init_failed(rec, TLSWIRE_E_NOMEM);
+  }
   int rc = conn_io_init(conn, ctx, t);
   if (rc != TLSWIRE_OK)
     goto fail_io;
@@ -131,11 +155,11 @@ fail_ssl:
   OPENSSL_free(conn);
   return rc;
 fail_io:
-  if (conn->bound == NULL && (t == NULL || !t->bound))
-    tlswire_transport_free(t);
+  if (conn->bound == NULL)
+    drop_transport(t);
   conn_io_free(conn);
   OPENSSL_free(conn);
-  return rc;
+  return io_init_failed(rec, rc);
 }
 
 int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
@@ -143,9 +167,9 @@ int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
   if (out != NULL)
     *out = NULL;
   if (out == NULL || ctx == NULL) {
-    if (t != NULL && !t->bound)
-      tlswire_transport_free(t);
-    return TLSWIRE_E_INVALID;
+    drop_transport(t);
+    return tlswire_error_set(tlswire_error_thread(), TLSWIRE_E_INVALID,
+                             out == NULL ? "out is NULL" : "ctx is NULL");
   }
   return conn_create(out, ctx, t);
 }

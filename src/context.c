@@ -290,9 +290,12 @@ int tlswire_context_use_certificate_chain_mem(tlswire_context *ctx,
   return rc;
 }
 
+/* Allowed on a frozen context shared by several threads: the failure goes
+ * to the calling thread's record, never to ctx. */
 int tlswire_context_check_privatekey(tlswire_context *ctx) {
-  TW_GUARD(ctx != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_OSSL(SSL_CTX_check_private_key(ctx->ssl_ctx), &ctx->err);
+  struct tlswire_error *rec = tlswire_error_thread();
+  TW_GUARD_ARG(ctx != NULL, rec, "ctx is NULL");
+  TW_GUARD_OSSL(SSL_CTX_check_private_key(ctx->ssl_ctx), rec);
   return TLSWIRE_OK;
 }
 

@@ -6,6 +6,8 @@
 
 #include <openssl/err.h>
 
+#include <tlswire/context.h>
+
 #include "error.h"
 
 struct status_row {
@@ -126,6 +128,18 @@ int tlswire_error_callback(struct tlswire_error *rec, int value,
            nonnull(what), value);
   return TLSWIRE_E_CALLBACK;
 }
+
+/* --- the per-thread record -------------------------------------------------
+ */
+
+/* Zero-initialized in every thread: code TLSWIRE_OK, message "". */
+static _Thread_local struct tlswire_error thread_record;
+
+struct tlswire_error *tlswire_error_thread(void) {
+  return &thread_record;
+}
+
+const tlswire_error *tlswire_thread_last_error(void) { return &thread_record; }
 
 /* --- public accessors ---------------------------------------------------- */
 

@@ -44,6 +44,11 @@ int tlswire_error_callback(struct tlswire_error *rec, int value,
  * queue is emptied. Returns code. */
 int tlswire_error_want(struct tlswire_error *rec, int code);
 
+/* The calling thread's own record: where the calls allowed on a shared
+ * (frozen) context record their failures, so that no thread writes to an
+ * object other threads read. Never NULL. */
+struct tlswire_error *tlswire_error_thread(void);
+
 /* Empties the thread's OpenSSL queue if anything is on it. */
 void tlswire_error_clear_queue(void);
 

@@ -88,16 +88,26 @@ int tlswire_session_to_bytes(const tlswire_session *session, void *buf,
   return TLSWIRE_OK;
 }
 
+/* ctx may be frozen and shared by several threads: failures go to the
+ * calling thread's record, never to ctx. */
 int tlswire_session_from_bytes(tlswire_session **out, tlswire_context *ctx,
                                const void *buf, size_t len) {
-  TW_GUARD(out != NULL, TLSWIRE_E_INVALID);
+  struct tlswire_error *rec = tlswire_error_thread();
+  TW_GUARD_ARG(out != NULL, rec, "out is NULL");
   *out = NULL;
-  TW_GUARD(ctx != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_ARG(buf != NULL && len > 0 && len <= LONG_MAX, &ctx->err,
-               "session bytes are NULL or empty");
+  TW_GUARD_ARG(ctx != NULL, rec, "ctx is NULL");
+  TW_GUARD_ARG(buf != NULL && len > 0, rec, "session bytes are NULL or empty");
+  TW_GUARD_ARG(len <= LONG_MAX, rec, "session bytes too large");
   const unsigned char *p = buf;
   SSL_SESSION *sess = d2i_SSL_SESSION(NULL, &p, (long)len);
   if (sess == NULL)
-    return tlswire_error_from_queue(&ctx->err, TLSWIRE_E_SSL);
-  return session_wrap(out, sess, ctx);
+    return tlswire_error_from_queue(rec, TLSWIRE_E_SSL);
+  if ((size_t)(p - (const unsigned char *)buf) != len) {
+    SSL_SESSION_free(sess);
+    return tlswire_error_set(rec, TLSWIRE_E_INVALID,
+                             "trailing bytes after the session");
+  }
+  if (session_wrap(out, sess, ctx) != TLSWIRE_OK)
+    return tlswire_error_set(rec, TLSWIRE_E_NOMEM, "out of memory");
+  return TLSWIRE_OK;
 }

@@ -142,6 +142,14 @@ START_TEST(use_certificate_and_key_objects) {
   const tw_chain *c = tw_fixture_chain((tw_key_type)_i);
   tlswire_context *ctx = ctx_new(TLSWIRE_TLS_METHOD);
   ck_assert_int_eq(tlswire_context_check_privatekey(ctx), TLSWIRE_E_SSL);
+  ck_assert_int_eq(tlswire_error_code(tlswire_thread_last_error()),
+                   TLSWIRE_E_SSL);
+  ck_assert_uint_ge(tlswire_error_count(tlswire_thread_last_error()), 1);
+  ck_assert_int_eq(tlswire_error_code(tlswire_context_last_error(ctx)),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_context_check_privatekey(NULL), TLSWIRE_E_INVALID);
+  ck_assert_str_eq(tlswire_error_message(tlswire_thread_last_error()),
+                   "ctx is NULL");
   ck_assert_int_eq(tlswire_context_use_certificate(ctx, c->leaf), TLSWIRE_OK);
   ck_assert_int_eq(tlswire_context_use_privatekey(ctx, c->leaf_key),
                    TLSWIRE_OK);
@@ -529,6 +537,15 @@ START_TEST(frozen_after_connection) {
              "cannot be mutated"));
   ck_assert_int_eq(tlswire_context_get_verify_mode(ctx), 0);
   ck_assert_int_eq(tlswire_context_check_privatekey(ctx), TLSWIRE_E_SSL);
+  /* Allowed on a frozen (shareable) context: the failure is the thread's,
+   * and the context's record still holds the refusal. */
+  const tlswire_error *mine = tlswire_thread_last_error();
+  ck_assert_int_eq(tlswire_error_code(mine), TLSWIRE_E_SSL);
+  ck_assert_str_eq(tlswire_error_message(mine),
+                   "SSL routines: no certificate assigned");
+  ck_assert_int_eq(tlswire_error_code(tlswire_context_last_error(ctx)),
+                   TLSWIRE_E_STATE);
+  ck_assert_uint_eq(ERR_peek_error(), 0);
   tlswire_conn_free(conn);
   tlswire_context_free(ctx);
 }

@@ -24,6 +24,10 @@ static tlswire_conn *bound_conn(tlswire_context *ctx, tlswire_transport *t,
   ck_assert(tw_valid_status(rc));
   if (rc != TLSWIRE_OK) {
     ck_assert_ptr_null(conn);
+    /* recorded in this thread's record, not in the (shareable) context's */
+    ck_assert_int_eq(tlswire_error_code(tlswire_thread_last_error()), rc);
+    ck_assert_int_eq(tlswire_error_code(tlswire_context_last_error(ctx)),
+                     TLSWIRE_OK);
     return NULL;
   }
   if (server)

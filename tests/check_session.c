@@ -244,22 +244,74 @@ START_TEST(serialization_round_trip) {
 }
 END_TEST
 
+/* Exactly one encoded session: bytes after it are refused (they would
+ * otherwise be silently dropped), and a truncated one does not decode. */
+START_TEST(serialization_trailing_bytes_refused) {
+  tlswire_context *s = cu_resuming_server(CU_TLS12_ID);
+  tlswire_context *c = cu_resuming_client(CU_TLS12_ID);
+  unsigned char key[48];
+  tlswire_session *sess = first_connection(c, s, CU_TLS12_ID, 1, 1, key);
+  size_t size = 0;
+  ck_assert_int_eq(tlswire_session_to_bytes(sess, NULL, 0, &size), TLSWIRE_OK);
+  unsigned char *der = malloc(2 * size);
+  ck_assert_int_eq(tlswire_session_to_bytes(sess, der, size, &size),
+                   TLSWIRE_OK);
+  memcpy(der + size, der, size); /* a second, valid session behind it */
+  tlswire_session_free(sess);
+
+  const size_t extra[] = {1, 7, size};
+  for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+    tlswire_session *back = (tlswire_session *)1;
+    ck_assert_int_eq(tlswire_session_from_bytes(&back, c, der, size + extra[i]),
+                     TLSWIRE_E_INVALID);
+    ck_assert_ptr_null(back);
+    ck_assert_int_eq(tlswire_error_code(tlswire_thread_last_error()),
+                     TLSWIRE_E_INVALID);
+    ck_assert_str_eq(tlswire_error_message(tlswire_thread_last_error()),
+                     "trailing bytes after the session");
+    ck_assert_uint_eq(ERR_peek_error(), 0);
+  }
+  tlswire_session *back = NULL;
+  ck_assert_int_eq(tlswire_session_from_bytes(&back, c, der, size - 1),
+                   TLSWIRE_E_SSL);
+  ck_assert_ptr_null(back);
+  ck_assert_int_eq(tlswire_session_from_bytes(&back, c, der, size), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_session_is_resumable(back), 1);
+  ck_assert_int_eq(tlswire_error_code(tlswire_context_last_error(c)),
+                   TLSWIRE_OK);
+  tlswire_session_free(back);
+  free(der);
+  tlswire_context_free(s);
+  tlswire_context_free(c);
+}
+END_TEST
+
 START_TEST(serialization_bad_input) {
   tlswire_context *c = cu_resuming_client(CU_TLS12_ID);
   tlswire_session *sess = (tlswire_session *)1;
   static const unsigned char junk[] = "\x30\x03\x02\x01\x01 nonsense";
+  const tlswire_error *rec = tlswire_thread_last_error();
   ck_assert_int_eq(tlswire_session_from_bytes(&sess, c, junk, sizeof junk),
                    TLSWIRE_E_SSL);
   ck_assert_ptr_null(sess);
   ck_assert_uint_eq(ERR_peek_error(), 0);
+  ck_assert_int_eq(tlswire_error_code(rec), TLSWIRE_E_SSL);
+  ck_assert_uint_ge(tlswire_error_count(rec), 1);
   ck_assert_int_eq(tlswire_session_from_bytes(&sess, c, junk, 0),
                    TLSWIRE_E_INVALID);
+  ck_assert_str_eq(tlswire_error_message(rec),
+                   "session bytes are NULL or empty");
   ck_assert_int_eq(tlswire_session_from_bytes(&sess, c, NULL, 4),
                    TLSWIRE_E_INVALID);
   ck_assert_int_eq(tlswire_session_from_bytes(&sess, NULL, junk, 4),
                    TLSWIRE_E_INVALID);
+  ck_assert_str_eq(tlswire_error_message(rec), "ctx is NULL");
   ck_assert_int_eq(tlswire_session_from_bytes(NULL, c, junk, 4),
                    TLSWIRE_E_INVALID);
+  ck_assert_str_eq(tlswire_error_message(rec), "out is NULL");
+  /* ctx may be shared by several threads: its record is never written */
+  ck_assert_int_eq(tlswire_error_code(tlswire_context_last_error(c)),
+                   TLSWIRE_OK);
   size_t size = 3;
   ck_assert_int_eq(tlswire_session_to_bytes(NULL, NULL, 0, &size),
                    TLSWIRE_E_INVALID);
@@ -286,6 +338,7 @@ static Suite *make_suite(void) {
   tcase_add_loop_test(tc, serialization_round_trip, CU_TLS12_ID,
                       CU_TLS13_TICKET + 1);
   suite_add_tcase(s, tc);
+  TW_ADD(s, serialization_trailing_bytes_refused);
   TW_ADD(s, serialization_bad_input);
   return s;
 }

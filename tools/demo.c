@@ -117,12 +117,12 @@ static int pair_new(demo_pair *p, tlswire_context *cctx, tlswire_context *sctx,
   rc = tlswire_conn_new(&p->server, sctx, b); /* owns b, even on failure */
   if (rc != TLSWIRE_OK) {
     tlswire_transport_free(a);
-    return tw_fail_ctx("server connection", sctx, rc);
+    return tw_fail_thread("server connection", rc);
   }
   rc = tlswire_conn_new(&p->client, cctx, a);
   if (rc != TLSWIRE_OK) {
     pair_free(p);
-    return tw_fail_ctx("client connection", cctx, rc);
+    return tw_fail_thread("client connection", rc);
   }
   tlswire_conn_set_accept_state(p->server);
   tlswire_conn_set_connect_state(p->client);

@@ -92,7 +92,7 @@ int tw_conn_bind(tlswire_conn **conn, tlswire_context *ctx, int fd,
   /* The connection owns the transport, also when this fails. */
   rc = tlswire_conn_new(conn, ctx, t);
   if (rc != TLSWIRE_OK)
-    return tw_fail_ctx("connection", ctx, rc);
+    return tw_fail_thread("connection", rc);
   return TW_EXIT_OK;
 }
 

@@ -178,7 +178,7 @@ static int make_ctx(tlswire_context **ctx, const server_opts *o) {
                                                 TLSWIRE_FILETYPE_PEM)) != 0)
     return tw_fail_ctx(o->key, *ctx, rc);
   if ((rc = tlswire_context_check_privatekey(*ctx)) != TLSWIRE_OK)
-    return tw_fail_ctx("the key does not match the certificate", *ctx, rc);
+    return tw_fail_thread("the key does not match the certificate", rc);
   if (o->chain != NULL && add_chain(*ctx, o->cert, o->chain) != TW_EXIT_OK)
     return TW_EXIT_SETUP;
   if (o->alpn != NULL && (rc = tw_alpn_accept(*ctx, o->alpn)) != TLSWIRE_OK)
@@ -239,7 +239,7 @@ static int listener_open(listener *l, tlswire_context *ctx, int lfd,
   }
   rc = tlswire_conn_new(&l->conn, ctx, t); /* owns t, also on failure */
   return rc == TLSWIRE_OK ? TW_EXIT_OK
-                          : tw_fail_ctx("listening connection", ctx, rc);
+                          : tw_fail_thread("listening connection", rc);
 }
 
 static void listener_close(listener *l) {

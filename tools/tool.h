@@ -82,6 +82,9 @@ int tw_usage_error(const char *cmd, const char *fmt, ...)
 /* Reports a failed context call: "tlswire: <what>: <STATUS>: <record>".
  * Returns TW_EXIT_SETUP (a context is local configuration). */
 int tw_fail_ctx(const char *what, const tlswire_context *ctx, int rc);
+/* The same for the calls that record in the thread's own record
+ * (tlswire_conn_new, tlswire_context_check_privatekey ...). */
+int tw_fail_thread(const char *what, int rc);
 /* Reports a failed connection call the same way, adding the certificate
  * verification result when verification failed. Returns TW_EXIT_PEER for
  * failures that come from the peer or the network, TW_EXIT_SETUP for

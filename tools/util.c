@@ -52,6 +52,11 @@ int tw_fail_ctx(const char *what, const tlswire_context *ctx, int rc) {
                 describe(tlswire_context_last_error(ctx), rc));
 }
 
+int tw_fail_thread(const char *what, int rc) {
+  return tw_err(TW_EXIT_SETUP, "%s: %s: %s", what, tlswire_status_name(rc),
+                describe(tlswire_thread_last_error(), rc));
+}
+
 int tw_exit_for(int rc) {
   switch (rc) {
   case TLSWIRE_E_NOMEM:

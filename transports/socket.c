@@ -162,6 +162,24 @@ static int accept_one(struct sock_io *s, tlswire_conn *conn, int *fd,
   return tlswire_error_syscall(&conn->err, errno);
 }
 
+/* Wraps the accepted fd (closed on failure too) in a connection on the
+ * listening connection's context. That context may be shared by several
+ * threads, so a failure is recorded in the thread's record (tlswire_conn_new
+ * does so) and copied into the listening connection's, never into the
+ * context's. */
+static int accepted_conn(tlswire_conn *conn, tlswire_conn **out, int fd) {
+  tlswire_transport *t;
+  int rc = tlswire_transport_socket_new(&t, fd, TLSWIRE_TRANSPORT_CLOSE);
+  if (rc == TLSWIRE_OK)
+    rc = tlswire_conn_new(out, conn->ctx, t);
+  else /* the transport closed fd */
+    tlswire_error_set(tlswire_error_thread(), rc,
+                      "cannot make a transport for the new socket");
+  if (rc != TLSWIRE_OK)
+    conn->err = *tlswire_error_thread();
+  return rc;
+}
+
 int tlswire_conn_accept(tlswire_conn *conn, tlswire_conn **out,
                         struct sockaddr *addr, socklen_t *len) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
@@ -174,13 +192,7 @@ int tlswire_conn_accept(tlswire_conn *conn, tlswire_conn **out,
     return not_a_socket(conn);
   int fd;
   TW_TRY(accept_one(s, conn, &fd, addr, len));
-  tlswire_transport *t;
-  int rc = tlswire_transport_socket_new(&t, fd, TLSWIRE_TRANSPORT_CLOSE);
-  if (rc == TLSWIRE_OK)
-    rc = tlswire_conn_new(out, conn->ctx, t);
-  if (rc != TLSWIRE_OK)
-    return tlswire_error_set(&conn->err, rc,
-                             "cannot make a connection for the new socket");
+  TW_TRY(accepted_conn(conn, out, fd));
   tlswire_conn_set_accept_state(*out);
   return TLSWIRE_OK;
 }

@@ -56,8 +56,11 @@ typedef struct tlswire_transport tlswire_transport;
  * connection takes a reference on ctx and freezes it. The role is not
  * implied by the method: call set_connect_state or set_accept_state.
  * On success *out holds the connection; on failure *out is NULL and the
- * status is TLSWIRE_E_INVALID, TLSWIRE_E_NOMEM or TLSWIRE_E_SSL (details in
- * the context's error record).
+ * status is TLSWIRE_E_INVALID, TLSWIRE_E_NOMEM or TLSWIRE_E_SSL, with the
+ * detail in the calling thread's record (tlswire_thread_last_error()): ctx
+ * may be shared by several threads, so the context's own record is never
+ * written. (A t already bound to another connection is refused with
+ * TLSWIRE_E_INVALID without a record.)
  */
 TLSWIRE_API int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
                                  tlswire_transport *t);

@@ -16,7 +16,11 @@
  * check_privatekey, get_session_cache_mode, get_verify_mode,
  * get_verify_depth, get_timeout, get_app_data and get_cert_store (whose store
  * stays live), plus the other getters. A frozen context may be shared by
- * connections on several threads.
+ * connections on several threads: nothing allowed on it writes to it. That
+ * is why the calls allowed on a shared context (tlswire_conn_new,
+ * tlswire_conn_accept, tlswire_session_from_bytes and
+ * tlswire_context_check_privatekey) record their failures in the calling
+ * thread's own record, tlswire_thread_last_error(), not in the context's.
  *
  * Unless stated otherwise, functions taking a context return TLSWIRE_OK,
  * TLSWIRE_E_INVALID for a NULL or out-of-range argument, TLSWIRE_E_STATE when
@@ -57,9 +61,30 @@ TLSWIRE_API int tlswire_context_new(tlswire_context **out, int method);
 TLSWIRE_API void tlswire_context_free(tlswire_context *ctx);
 
 /* The record of the context's last failure (never NULL for a non-NULL ctx;
- * NULL for NULL). Valid while the context lives. */
+ * NULL for NULL). Valid while the context lives. It holds the failures of
+ * the context's own setup calls (loaders, setters, and mutators refused on a
+ * frozen context); the calls allowed on a shared context (tlswire_conn_new,
+ * tlswire_conn_accept, tlswire_session_from_bytes,
+ * tlswire_context_check_privatekey) never write it: their failures go to
+ * tlswire_thread_last_error(). */
 TLSWIRE_API const tlswire_error *
 tlswire_context_last_error(const tlswire_context *ctx);
+
+/*
+ * The calling thread's own error record: the last failure of
+ * tlswire_conn_new, tlswire_conn_accept (its failure to make the new
+ * connection), tlswire_session_from_bytes or tlswire_context_check_privatekey
+ * made by this thread, whatever context they were given. These are the calls
+ * allowed on a frozen context shared by several threads, so they must not
+ * write to it; each thread reads its own failures here instead, with the
+ * tlswire_error_* accessors. Never NULL: a thread that has had no such
+ * failure gets an empty record (code TLSWIRE_OK, message ""). Successful
+ * calls leave it untouched. The pointer belongs to the calling thread: the
+ * record it points to is overwritten by that thread's next tlswire call that
+ * fails this way, and the pointer becomes invalid when the thread exits.
+ * Do not hand it to another thread.
+ */
+TLSWIRE_API const tlswire_error *tlswire_thread_last_error(void);
 
 /* The method selector the context was created with. */
 TLSWIRE_API int tlswire_context_get_method(const tlswire_context *ctx);
@@ -148,9 +173,11 @@ TLSWIRE_API int tlswire_context_use_certificate_chain_mem(tlswire_context *ctx,
                                                           const void *buf,
                                                           size_t len);
 
-/* Checks that the private key matches the certificate: TLSWIRE_OK, or
- * TLSWIRE_E_SSL (mismatch, or either is missing). Allowed on a frozen
- * context. */
+/* Checks that the private key matches the certificate: TLSWIRE_OK,
+ * TLSWIRE_E_INVALID (ctx NULL) or TLSWIRE_E_SSL (mismatch, or either is
+ * missing). Allowed on a frozen context, so a failure is recorded in the
+ * calling thread's record (tlswire_thread_last_error()), never in the
+ * context's. */
 TLSWIRE_API int tlswire_context_check_privatekey(tlswire_context *ctx);
 
 /* --- trust and verification -------------------------------------------- */

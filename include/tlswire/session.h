@@ -91,9 +91,13 @@ TLSWIRE_API int tlswire_session_to_bytes(const tlswire_session *session,
  * Beyond pyOpenSSL: rebuilds a session from tlswire_session_to_bytes output
  * (d2i_SSL_SESSION), pinned to ctx, the context it will be used with (it
  * must be configured like the one the session came from). *out receives a
- * NEW object (free with tlswire_session_free).
- * TLSWIRE_E_INVALID for NULL arguments or len 0; TLSWIRE_E_SSL for bytes
- * that do not decode; TLSWIRE_E_NOMEM.
+ * NEW object (free with tlswire_session_free). buf must hold exactly one
+ * encoded session: bytes left over after it are refused.
+ * TLSWIRE_E_INVALID for NULL arguments, len 0, or trailing bytes after the
+ * session; TLSWIRE_E_SSL for bytes that do not decode; TLSWIRE_E_NOMEM.
+ * ctx may be frozen and shared by several threads, so failures are recorded
+ * in the calling thread's record (tlswire_thread_last_error()), never in the
+ * context's.
  */
 TLSWIRE_API int tlswire_session_from_bytes(tlswire_session **out,
                                            tlswire_context *ctx,

@@ -72,6 +72,10 @@ TLSWIRE_API const char *tlswire_status_name(int code);
  * is left on the queue and one object's failure never shows up on another.
  *
  * A record pointer stays valid as long as its object lives.
+ *
+ * The calls allowed on a context shared by several threads record their
+ * failures in a per-thread record instead (tlswire_thread_last_error(), in
+ * <tlswire/context.h>), read with the same accessors.
  */
 typedef struct tlswire_error tlswire_error;
 

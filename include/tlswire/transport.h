@@ -245,8 +245,11 @@ TLSWIRE_API int tlswire_conn_fileno(const tlswire_conn *conn);
  *   optional (both NULL, or *len the size of addr on input, the peer's
  *   address length on output). TLSWIRE_OK, TLSWIRE_E_WANT_READ (non-blocking
  *   listener with nothing pending), TLSWIRE_E_SYSCALL (accept's errno),
- *   TLSWIRE_E_NOMEM, TLSWIRE_E_INVALID, TLSWIRE_E_STATE. The caller frees
- *   *out with tlswire_conn_free.
+ *   TLSWIRE_E_NOMEM, TLSWIRE_E_INVALID, TLSWIRE_E_STATE, TLSWIRE_E_SSL.
+ *   The caller frees *out with tlswire_conn_free. A failure to make the new
+ *   connection (the context may be shared by several threads) is recorded
+ *   in the calling thread's record (tlswire_thread_last_error()) and copied
+ *   into the listening connection's; the context's record is never written.
  * tlswire_conn_sock_shutdown: shutdown(2) on the socket; how is SHUT_RD,
  *   SHUT_WR or SHUT_RDWR. TLSWIRE_OK, TLSWIRE_E_SYSCALL (errno ENOTCONN ...),
  *   TLSWIRE_E_INVALID, TLSWIRE_E_STATE. The TLS layer is not told: a later
