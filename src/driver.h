@@ -12,9 +12,11 @@
  *   the record it builds always fits the ring's storage and libssl never
  *   keeps plaintext it has not reported as written;
  * - on a bound connection, output the transport has not taken yet is pushed
- *   before and after the libssl call; when it stays stuck, a would-block
- *   result becomes TLSWIRE_E_WANT_WRITE, but a success stays a success (the
- *   stuck bytes show in want_write, tlswire_conn_state and the next call);
+ *   before and after the libssl call; an answer libssl gave (a count, a
+ *   shutdown's 0 or 1) stands even when output stays stuck (it shows in
+ *   want_write, tlswire_conn_state and goes first in the next call), while
+ *   a handshake is done only once its flight has left and a would-block
+ *   with output stuck becomes TLSWIRE_E_WANT_WRITE;
  * - OpenSSL's error queue is cleared on entry and empty on return.
  */
 #ifndef TLSWIRE_SRC_DRIVER_H
