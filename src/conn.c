@@ -117,9 +117,7 @@ static int io_init_failed(struct tlswire_error *rec, int rc) {
   if (rc == TLSWIRE_E_NOMEM)
     return tlswire_error_set(rec, rc, "out of memory");
   if (rc == TLSWIRE_E_INVALID)
-    return tlswire_error_set(rec, rc,
-                             "transport already bound to another connection, "
-                             "or ring capacity out of range");
+    return tlswire_error_set(rec, rc, "ring capacity out of range");
   return rc;
 }
 
@@ -129,6 +127,9 @@ static int io_init_failed(struct tlswire_error *rec, int rc) {
 static int conn_create(tlswire_conn **out, tlswire_context *ctx,
                        tlswire_transport *t) {
   struct tlswire_error *rec = tlswire_error_thread();
+  if (t != NULL && t->bound) /* another connection's: left alone */
+    return tlswire_error_set(rec, TLSWIRE_E_INVALID,
+                             "transport already bound to another connection");
   if (conn_ex_index_get() < 0) {
     drop_transport(t);
     return tlswire_error_from_queue(rec, TLSWIRE_E_NOMEM);
