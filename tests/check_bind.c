@@ -332,6 +332,8 @@ START_TEST(conn_owns_the_transport) {
   tlswire_conn *c2 = (void *)1;
   ck_assert_int_eq(tlswire_conn_new(&c2, ctx, t), TLSWIRE_E_INVALID);
   ck_assert_ptr_null(c2); /* t stays with c */
+  ck_assert_str_eq(tlswire_error_message(tlswire_thread_last_error()),
+                   "transport already bound to another connection");
   ck_assert_int_eq(destroyed, 1);
   tlswire_conn_free(c);
   ck_assert_int_eq(destroyed, 2);
