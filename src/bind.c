@@ -108,10 +108,7 @@ static int bound_write(BIO *bio, const char *buf, size_t len,
   /* Bytes the transport took are written whatever happens to the tail: a
    * tail that does not fit is libssl's to write again later. */
   *written = done + tlswire_bio_take(&b->out, buf + done, len - done);
-  if (*written > 0)
-    return 1;
-  BIO_set_retry_write(bio);
-  return 0;
+  return tlswire_bio_wrote(bio, *written);
 }
 
 /* Read-through: the transport writes straight into libssl's buffer. */

@@ -19,14 +19,18 @@ size_t tlswire_bio_take(struct tlswire_ring *r, const char *buf, size_t n) {
   return tlswire_ring_put(r, buf, n);
 }
 
+int tlswire_bio_wrote(BIO *bio, size_t n) {
+  if (n > 0)
+    return 1;
+  BIO_set_retry_write(bio);
+  return 0;
+}
+
 static int mem_write(BIO *bio, const char *buf, size_t len, size_t *written) {
   struct tlswire_bio_mem *st = BIO_get_data(bio);
   BIO_clear_retry_flags(bio);
   *written = tlswire_bio_take(&st->out, buf, len);
-  if (*written > 0)
-    return 1;
-  BIO_set_retry_write(bio);
-  return 0;
+  return tlswire_bio_wrote(bio, *written);
 }
 
 static int mem_read(BIO *bio, char *buf, size_t len, size_t *readbytes) {

@@ -50,6 +50,10 @@ BIO_METHOD *tlswire_bio_method_new(const char *name,
  * build makes on first use (process-wide, thread-safe); NULL on failure. */
 BIO *tlswire_bio_make(BIO_METHOD **slot, BIO_METHOD *(*build)(void), void *st);
 
+/* A BIO write method's answer once n bytes were taken: 1, or 0 with the
+ * retry flag set when nothing was. */
+int tlswire_bio_wrote(BIO *bio, size_t n);
+
 /* Takes n bytes of a BIO write into ring r by the write rule above; returns
  * how many (0: retry later). */
 size_t tlswire_bio_take(struct tlswire_ring *r, const char *buf, size_t n);

@@ -804,15 +804,4 @@ static Suite *make_suite(void) {
   return s;
 }
 
-int main(void) {
-  if (tw_fixture_chain(TW_KEY_RSA2048) == NULL ||
-      tw_fixture_chain(TW_KEY_EC_P256) == NULL ||
-      tw_fixture_client(TW_KEY_RSA2048) == NULL ||
-      tw_fixture_client(TW_KEY_EC_P256) == NULL)
-    return EXIT_FAILURE;
-  SRunner *runner = srunner_create(make_suite());
-  srunner_run_all(runner, CK_ENV);
-  int failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TW_TEST_MAIN(make_suite, 1)
