@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "context.h"
 #include "safety.h"
+#include "verify.h"
 
 /* --- context, options, identity ------------------------------------------ */
 
@@ -101,6 +102,9 @@ int tlswire_conn_set_verify(tlswire_conn *conn, int mode, tlswire_verify_cb cb,
   int known = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT |
               SSL_VERIFY_CLIENT_ONCE | SSL_VERIFY_POST_HANDSHAKE;
   TW_GUARD_ARG((mode & ~known) == 0, &conn->err, "unknown verify mode bits");
+  if (!(mode & SSL_VERIFY_PEER) && tlswire_conn_has_host_check(conn))
+    return tlswire_error_set(&conn->err, TLSWIRE_E_STATE,
+                             TLSWIRE_HOST_CHECK_NEEDS_PEER_MSG);
   conn->verify_overridden = 1;
   conn->verify_cb = cb;
   conn->verify_arg = arg;
@@ -111,16 +115,6 @@ int tlswire_conn_set_verify(tlswire_conn *conn, int mode, tlswire_verify_cb cb,
 
 int tlswire_conn_get_verify_mode(const tlswire_conn *conn) {
   return conn ? SSL_get_verify_mode(conn->ssl) : TLSWIRE_E_INVALID;
-}
-
-int tlswire_conn_set_verify_hostname(tlswire_conn *conn, const char *host) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_ARG(host == NULL || host[0] != '\0', &conn->err,
-               "host name is empty");
-  /* No partial wildcards ("f*.example"): RFC 6125's advice. */
-  SSL_set_hostflags(conn->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  TW_GUARD_OSSL(SSL_set1_host(conn->ssl, host), &conn->err);
-  return TLSWIRE_OK;
 }
 
 long tlswire_conn_get_verify_result(const tlswire_conn *conn) {

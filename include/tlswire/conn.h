@@ -297,7 +297,10 @@ TLSWIRE_API const char *tlswire_conn_get_servername(const tlswire_conn *conn);
 /* Client: the SNI host name to send; len bytes of name are copied. Names are
  * bytes without NUL: an embedded NUL, len 0 or len > 255 gives
  * TLSWIRE_E_INVALID (pyOpenSSL's TypeError). TLSWIRE_E_SSL if libssl
- * refuses. */
+ * refuses. SNI alone verifies nothing: a client that means to check who
+ * it talks to calls tlswire_conn_set_server_name() instead, which also
+ * keeps IP addresses out of SNI (this call, like pyOpenSSL's, sends
+ * whatever it is given). */
 TLSWIRE_API int tlswire_conn_set_tlsext_host_name(tlswire_conn *conn,
                                                   const char *name, size_t len);
 
@@ -305,7 +308,11 @@ TLSWIRE_API int tlswire_conn_set_tlsext_host_name(tlswire_conn *conn,
  * Overrides the context's verification for this connection: mode is
  * TLSWIRE_VERIFY_* bits, cb (may be NULL: OpenSSL's own verdict) receives
  * arg. The context's callback is no longer called for this connection.
- * TLSWIRE_E_INVALID for unknown mode bits.
+ * TLSWIRE_E_INVALID for unknown mode bits. TLSWIRE_E_STATE (nothing
+ * changed) for a mode without TLSWIRE_VERIFY_PEER while a host name or IP
+ * check is set (set_server_name, set_verify_hostname): that check would
+ * silently stop running; clear it first with set_verify_hostname(conn,
+ * NULL).
  */
 TLSWIRE_API int tlswire_conn_set_verify(tlswire_conn *conn, int mode,
                                         tlswire_verify_cb cb, void *arg);
@@ -314,12 +321,50 @@ TLSWIRE_API int tlswire_conn_set_verify(tlswire_conn *conn, int mode,
 TLSWIRE_API int tlswire_conn_get_verify_mode(const tlswire_conn *conn);
 
 /*
- * Beyond pyOpenSSL. Client: verify that the server certificate matches
- * host (a DNS name, or an IP address literal), through SSL_set1_host. Needs
- * TLSWIRE_VERIFY_PEER to take effect. A mismatch fails the handshake like any
- * verify failure: TLSWIRE_E_SSL "certificate verify failed", with
- * tlswire_conn_get_verify_result() giving X509_V_ERR_HOSTNAME_MISMATCH. host
- * is copied; NULL clears the check. TLSWIRE_E_INVALID for an empty host.
+ * Beyond pyOpenSSL. Client: the one call that names the server. name is a
+ * DNS name ("example.com") or an IP address literal ("192.0.2.1", "::1"),
+ * copied. For a DNS name it sends name as SNI (as set_tlsext_host_name) and
+ * makes the handshake check that the server's certificate is for name
+ * (its subjectAltName DNS entries, or its subject CN when it has none:
+ * OpenSSL's rule; a wildcard only as the whole left-most label).
+ * For an IP address it sends no SNI (RFC 6066 forbids addresses there; an
+ * SNI set earlier is removed) and checks the certificate's subjectAltName
+ * IP entries for that address (X509_VERIFY_PARAM_set1_ip_asc); a name in
+ * the certificate does not match an address. Each call replaces the whole
+ * identity set before, of either kind.
+ *
+ * A mismatch fails the handshake like any verify failure: TLSWIRE_E_SSL
+ * "certificate verify failed", tlswire_conn_get_verify_result() giving
+ * X509_V_ERR_HOSTNAME_MISMATCH (or X509_V_ERR_IP_ADDRESS_MISMATCH).
+ *
+ * The check runs inside certificate verification, so it needs
+ * TLSWIRE_VERIFY_PEER on the connection (a context from
+ * tlswire_context_new_secure(TLSWIRE_PURPOSE_CLIENT) has it). Without it,
+ * this call is REFUSED with TLSWIRE_E_STATE and a message, and nothing is
+ * set: libssl would otherwise accept the name and never check it, the
+ * worst failure a client can have, found only by an attacker. tlswire
+ * refuses rather than turning verification on behind the caller's back.
+ * (Changing the verify mode through the escape hatch, SSL_set_verify,
+ * bypasses this.)
+ *
+ * Returns TLSWIRE_OK; TLSWIRE_E_INVALID for NULL conn or name, an empty
+ * name or one longer than 255 bytes; TLSWIRE_E_STATE as above;
+ * TLSWIRE_E_SSL if libssl refuses the name (earlier identity kept).
+ */
+TLSWIRE_API int tlswire_conn_set_server_name(tlswire_conn *conn,
+                                             const char *name);
+
+/*
+ * Beyond pyOpenSSL: the check of set_server_name without the SNI. Client:
+ * verify that the server certificate matches host (a DNS name, or an IP
+ * address literal, told apart as set_server_name does). host is copied and
+ * replaces the identity set before, of either kind: a DNS name after an IP
+ * address drops the address requirement, and NULL clears both (the check
+ * is then off). A mismatch fails the handshake as for set_server_name.
+ * Like set_server_name, a non-NULL host is REFUSED with TLSWIRE_E_STATE
+ * (nothing set) while TLSWIRE_VERIFY_PEER is off, since the check would
+ * never run; NULL is always accepted. TLSWIRE_E_INVALID for an empty host;
+ * TLSWIRE_E_SSL if libssl refuses it (earlier identity kept).
  */
 TLSWIRE_API int tlswire_conn_set_verify_hostname(tlswire_conn *conn,
                                                  const char *host);
