@@ -489,10 +489,26 @@ TLSWIRE_API int tlswire_conn_server_random(const tlswire_conn *conn, void *buf,
                                            size_t len, size_t *size);
 TLSWIRE_API int tlswire_conn_client_random(const tlswire_conn *conn, void *buf,
                                            size_t len, size_t *size);
-/* As above; also TLSWIRE_E_WANT_READ for a TLS 1.3 client whose session
- * has no key yet because it has not read the server's NewSessionTicket
- * (pyOpenSSL raises Error([]) there): one recv after the handshake makes it
- * available. */
+/*
+ * As above (TLSWIRE_E_STATE before any session exists, pyOpenSSL's None),
+ * and for a session without a key:
+ *   TLSWIRE_E_WANT_READ  exactly when the connection is a TLS 1.3 client
+ *                        whose handshake is complete, that has not yet
+ *                        processed a NewSessionTicket, and that is not
+ *                        closed (TLSWIRE_STATE_CLOSED unset). Under TLS 1.3
+ *                        a client's session gets its key with the server's
+ *                        ticket: a recv that processes one makes it
+ *                        available. A server that sends no ticket (or not
+ *                        yet) never provides one; the status then stays
+ *                        until the connection closes, so poll it after recv
+ *                        rather than loop on it.
+ *   TLSWIRE_E_SSL        everywhere else no input will bring a key: during
+ *                        the handshake, on a TLS 1.3 server that issued no
+ *                        ticket, on a closed client (pyOpenSSL's Error([])
+ *                        in all of these, and for the WANT_READ case too).
+ *                        The function is const, so the message goes to the
+ *                        calling thread's record, tlswire_thread_last_error().
+ */
 TLSWIRE_API int tlswire_conn_master_key(const tlswire_conn *conn, void *buf,
                                         size_t len, size_t *size);
 /* The last Finished message sent / received: 12 bytes for TLS 1.2, the hash
@@ -536,9 +552,17 @@ TLSWIRE_API X509 *tlswire_conn_get_peer_certificate(const tlswire_conn *conn);
  * The chain the peer sent (a client's includes the server leaf, a server's
  * excludes the client leaf, OpenSSL's convention) / the chain verification
  * built, leaf to trust anchor. *out receives a NEW stack of new references:
- * free it with sk_X509_pop_free(*out, X509_free). TLSWIRE_OK with *out NULL
- * when there is none (pyOpenSSL's None: nothing sent, not connected);
- * TLSWIRE_E_NOMEM; TLSWIRE_E_INVALID for NULL arguments.
+ * free it with sk_X509_pop_free(*out, X509_free), also when it is empty.
+ * NULL and empty differ, as pyOpenSSL's None and []:
+ *  - *out NULL: libssl has no chain: before the handshake, a server that
+ *    did not ask for a client certificate, or (verified chain) no
+ *    verification ran, e.g. the client sent no certificate;
+ *  - *out empty (sk_X509_num == 0), on a server that asked for a client
+ *    certificate: the client sent none, or sent only its leaf (a server's
+ *    peer chain never holds the leaf). Tell the two apart with
+ *    tlswire_conn_get_peer_certificate(): NULL when nothing was sent.
+ * TLSWIRE_OK in all of these; TLSWIRE_E_NOMEM; TLSWIRE_E_INVALID for NULL
+ * arguments.
  */
 TLSWIRE_API int tlswire_conn_get_peer_cert_chain(const tlswire_conn *conn,
                                                  STACK_OF(X509) * *out);
@@ -568,9 +592,12 @@ TLSWIRE_API int tlswire_conn_get_alpn_proto_negotiated(
 TLSWIRE_API const char *
 tlswire_conn_get_selected_srtp_profile(const tlswire_conn *conn);
 
-/* The key-exchange group ("x25519"), static string in *name; *name NULL when
- * no session exists yet (pyOpenSSL's None). TLSWIRE_E_UNSUPPORTED when
- * tlswire was built against OpenSSL < 3.2 (no SSL_get0_group_name). */
+/* The key-exchange group's TLS name ("x25519", "secp256r1", "ffdhe2048"),
+ * a static string in *name; *name NULL when no session exists yet
+ * (pyOpenSSL's None) or no group was used (TLS 1.2 RSA key exchange).
+ * Built on OpenSSL 3.2's SSL_get0_group_name when present, else on 3.0's
+ * SSL_get_negotiated_group and SSL_group_to_name: the same names either
+ * way. TLSWIRE_OK, or TLSWIRE_E_INVALID for NULL arguments. */
 TLSWIRE_API int tlswire_conn_get_group_name(const tlswire_conn *conn,
                                             const char **name);
 
