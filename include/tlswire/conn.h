@@ -26,6 +26,19 @@
  * - after any TLSWIRE_E_WANT_* the next call may pass a different buffer of
  *   a different length: nothing is kept from the failed call.
  *
+ * After a fatal error (a failed handshake, a fatal alert sent or received,
+ * a protocol failure) a connection is unusable, as in libssl: every later
+ * do_handshake, send, recv (and variants) and renegotiation step returns
+ * TLSWIRE_E_SSL with the message "connection unusable after an earlier
+ * fatal error" and no OpenSSL entries in the record; once the input has
+ * been ended (bio_shutdown, a bound transport's end of file) they return
+ * TLSWIRE_E_SYSCALL (errno -1) instead. shutdown returns TLSWIRE_E_SSL with
+ * libssl's own reason, "shutdown while in init" (libssl counts a failed
+ * connection as one in its handshake); no close_notify is sent. pyOpenSSL 23
+ * raises SysCallError(-1, 'Unexpected EOF') for all of them; tlswire keeps
+ * TLSWIRE_E_SYSCALL for an input that really ended, so a caller can tell a
+ * truncated stream from a dead connection. Free the connection.
+ *
  * A typical loop: after any call, drain bio_read (output may be waiting
  * even after TLSWIRE_OK, e.g. the client's last handshake flight), feed
  * bio_write with whatever the transport delivers, then call again.
@@ -106,7 +119,9 @@ TLSWIRE_API int tlswire_conn_do_handshake(tlswire_conn *conn);
  * first (the first one, a renegotiation, or a TLS 1.3 KeyUpdate to answer),
  * then starts a record only when the output ring has room for all of it:
  * otherwise TLSWIRE_E_WANT_WRITE with *sent == 0. A len larger than INT_MAX
- * is fine (size_t): it is one record's worth per call like any other.
+ * is fine (size_t): the call accepts one record's worth, returns TLSWIRE_OK
+ * and reports it in *sent, like any other (pyOpenSSL raises ValueError
+ * "Cannot send more than 2**31-1 bytes at once" there).
  * Statuses as do_handshake, plus TLSWIRE_E_ZERO_RETURN after close_notify,
  * and TLSWIRE_E_INVALID for len 0, a NULL buf or sent.
  */
@@ -118,7 +133,10 @@ TLSWIRE_API int tlswire_conn_send(tlswire_conn *conn, const void *buf,
  * TLSWIRE_E_WANT_READ: no plaintext yet, feed more ciphertext.
  * TLSWIRE_E_ZERO_RETURN: the peer sent close_notify (clean end).
  * TLSWIRE_E_SYSCALL with errno -1: the input ended (bio_shutdown) without
- * close_notify: a truncated stream, never reported as a clean close.
+ * close_notify: a truncated stream, never reported as a clean close unless
+ * the connection has TLSWIRE_OP_IGNORE_UNEXPECTED_EOF: that option turns it
+ * into TLSWIRE_E_ZERO_RETURN, indistinguishable from close_notify (see the
+ * warning in <tlswire/constants.h>).
  * TLSWIRE_E_SSL: protocol failure (e.g. garbage ciphertext, "uninitialized"
  * without a role). TLSWIRE_E_INVALID for len 0, a NULL buf or received.
  * Plaintext that libssl handed over is always reported with TLSWIRE_OK,

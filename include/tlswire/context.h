@@ -367,9 +367,9 @@ TLSWIRE_API int tlswire_context_set_session_cache_mode(tlswire_context *ctx,
 TLSWIRE_API int
 tlswire_context_get_session_cache_mode(const tlswire_context *ctx);
 
-/* Session lifetime in seconds (default 300). *previous, if not NULL,
- * receives the earlier timeout (pyOpenSSL's set_timeout returns it).
- * TLSWIRE_E_INVALID for a negative timeout. */
+/* Session lifetime in seconds (default 7200, OpenSSL's, as in pyOpenSSL).
+ * *previous, if not NULL, receives the earlier timeout (pyOpenSSL's set_timeout
+ * returns it). TLSWIRE_E_INVALID for a negative timeout. */
 TLSWIRE_API int tlswire_context_set_timeout(tlswire_context *ctx, long timeout,
                                             long *previous);
 
@@ -529,8 +529,15 @@ typedef struct tlswire_alpn_proto {
  * of the ClientHello in the client's order (valid during the call). Return:
  * - 0 with *selected set: that protocol is chosen (it is not checked against
  *   the offer; point it into offered or at memory that outlives the
- *   handshake call). An empty selection (len 0) fails the handshake with
- *   TLSWIRE_E_SSL ("no application protocol"), as pyOpenSSL's b"".
+ *   handshake call). An empty selection (len 0, or data NULL) fails the
+ *   handshake: the server's call returns TLSWIRE_E_SSL ("no application
+ *   protocol") and sends the no_application_protocol alert (120), as RFC
+ *   7301 asks; the client's call returns TLSWIRE_E_SSL ("tlsv1 alert no
+ *   application protocol"). pyOpenSSL's b"" fails the handshake too, but
+ *   through a libssl accident (a zero-length copy that reads as out of
+ *   memory): its server reports "malloc failure" and "internal error" and
+ *   sends internal_error (80). Code that looks only at the status sees the
+ *   same failure; code that looks at the alert sees 120, not 80.
  * - TLSWIRE_NO_OVERLAPPING_PROTOCOLS: the handshake goes on without ALPN.
  * - anything else: failure; a fatal alert is sent and the server's call
  *   returns TLSWIRE_E_CALLBACK with the value.
