@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "context.h"
 #include "safety.h"
+#include "verify.h"
 
 /* --- context, options, identity ------------------------------------------ */
 
@@ -101,6 +102,9 @@ int tlswire_conn_set_verify(tlswire_conn *conn, int mode, tlswire_verify_cb cb,
   int known = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT |
               SSL_VERIFY_CLIENT_ONCE | SSL_VERIFY_POST_HANDSHAKE;
   TW_GUARD_ARG((mode & ~known) == 0, &conn->err, "unknown verify mode bits");
+  if (!(mode & SSL_VERIFY_PEER) && tlswire_conn_has_host_check(conn))
+    return tlswire_error_set(&conn->err, TLSWIRE_E_STATE,
+                             TLSWIRE_HOST_CHECK_NEEDS_PEER_MSG);
   conn->verify_overridden = 1;
   conn->verify_cb = cb;
   conn->verify_arg = arg;
@@ -111,16 +115,6 @@ int tlswire_conn_set_verify(tlswire_conn *conn, int mode, tlswire_verify_cb cb,
 
 int tlswire_conn_get_verify_mode(const tlswire_conn *conn) {
   return conn ? SSL_get_verify_mode(conn->ssl) : TLSWIRE_E_INVALID;
-}
-
-int tlswire_conn_set_verify_hostname(tlswire_conn *conn, const char *host) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_ARG(host == NULL || host[0] != '\0', &conn->err,
-               "host name is empty");
-  /* No partial wildcards ("f*.example"): RFC 6125's advice. */
-  SSL_set_hostflags(conn->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  TW_GUARD_OSSL(SSL_set1_host(conn->ssl, host), &conn->err);
-  return TLSWIRE_OK;
 }
 
 long tlswire_conn_get_verify_result(const tlswire_conn *conn) {
@@ -253,6 +247,26 @@ int tlswire_conn_client_random(const tlswire_conn *conn, void *buf, size_t len,
   return random_out(conn, SSL_get_client_random, buf, len, size);
 }
 
+/*
+ * A session without a key. Only a TLS 1.3 client past its handshake can
+ * still get one: its session's key comes with the server's next
+ * NewSessionTicket, which a recv processes, as long as the connection can
+ * still receive. Everywhere else no input will bring it (mid-handshake, a
+ * TLS 1.3 server that issued no ticket, a closed client): pyOpenSSL's
+ * Error([]). The getter is const, so the reason goes to the thread's record.
+ */
+static int master_key_missing(const tlswire_conn *conn) {
+  SSL *ssl = conn->ssl;
+  if (SSL_version(ssl) == TLS1_3_VERSION && !SSL_is_server(ssl) &&
+      SSL_is_init_finished(ssl) &&
+      !(tlswire_conn_state(conn) & TLSWIRE_STATE_CLOSED))
+    return TLSWIRE_E_WANT_READ;
+  return tlswire_error_set(tlswire_error_thread(), TLSWIRE_E_SSL,
+                           SSL_is_init_finished(ssl)
+                               ? "no master key: no session ticket received"
+                               : "no master key before the handshake is done");
+}
+
 int tlswire_conn_master_key(const tlswire_conn *conn, void *buf, size_t len,
                             size_t *size) {
   TW_TRY(getter_args(conn, buf, len, size));
@@ -261,9 +275,8 @@ int tlswire_conn_master_key(const tlswire_conn *conn, void *buf, size_t len,
     return TLSWIRE_E_STATE;
   unsigned char key[SSL_MAX_MASTER_KEY_LENGTH];
   size_t n = SSL_SESSION_get_master_key(sess, key, sizeof key);
-  /* A TLS 1.3 client's session gets its secret with the ticket. */
   if (n == 0)
-    return TLSWIRE_E_WANT_READ;
+    return master_key_missing(conn);
   int rc = copy_out(key, n, buf, len, size);
   OPENSSL_cleanse(key, sizeof key);
   return rc;
@@ -349,11 +362,13 @@ X509 *tlswire_conn_get_peer_certificate(const tlswire_conn *conn) {
   return conn ? SSL_get1_peer_certificate(conn->ssl) : NULL;
 }
 
-/* A new stack of new references to every certificate of sk. The getters
- * are const, so an allocation failure is not recorded, only returned. */
+/* A new stack of new references to every certificate of sk; an empty sk
+ * gives an empty stack (pyOpenSSL's []), only a NULL one gives NULL. The
+ * getters are const, so an allocation failure is not recorded, only
+ * returned. */
 static int chain_dup(STACK_OF(X509) * sk, STACK_OF(X509) * *out) {
   *out = NULL;
-  if (sk == NULL || sk_X509_num(sk) == 0)
+  if (sk == NULL)
     return TLSWIRE_OK;
   *out = X509_chain_up_ref(sk);
   if (*out == NULL) {
@@ -411,25 +426,25 @@ const char *tlswire_conn_get_selected_srtp_profile(const tlswire_conn *conn) {
   return p ? p->name : "";
 }
 
+/* Without a session both ways dereference NULL in libssl (pyOpenSSL's
+ * guard). Both give the group's TLS name ("x25519", "secp256r1"). */
 #ifdef HAVE_SSL_GET0_GROUP_NAME
 static const char *group_name(SSL *ssl) {
-  /* Without a session libssl dereferences NULL (pyOpenSSL's guard). */
   return SSL_get_session(ssl) ? SSL_get0_group_name(ssl) : NULL;
 }
-#define GROUP_NAME_SUPPORTED 1
 #else
+/* OpenSSL 3.0 and 3.1: the negotiated group's NID (NID_undef for none),
+ * then its name. */
 static const char *group_name(SSL *ssl) {
-  (void)ssl;
-  return NULL;
+  if (SSL_get_session(ssl) == NULL)
+    return NULL;
+  int nid = SSL_get_negotiated_group(ssl);
+  return nid != NID_undef ? SSL_group_to_name(ssl, nid) : NULL;
 }
-#define GROUP_NAME_SUPPORTED 0
 #endif
 
 int tlswire_conn_get_group_name(const tlswire_conn *conn, const char **name) {
   TW_GUARD(conn != NULL && name != NULL, TLSWIRE_E_INVALID);
-  *name = NULL;
-  if (!GROUP_NAME_SUPPORTED)
-    return TLSWIRE_E_UNSUPPORTED;
   *name = group_name(conn->ssl);
   return TLSWIRE_OK;
 }

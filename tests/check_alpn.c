@@ -154,20 +154,39 @@ START_TEST(alpn_bad_offers_invalid) {
 }
 END_TEST
 
+/* The alerts a connection received (SSL_CB_READ_ALERT), last one kept. */
+static int alert_seen;
+static void record_alert(tlswire_conn *conn, int where, int ret, void *arg) {
+  (void)conn, (void)arg;
+  if (where & TLSWIRE_SSL_CB_READ_ALERT)
+    alert_seen = ret & 0xff;
+}
+
 /* pyOpenSSL's test_alpn_server_fail: an empty selection fails the
- * handshake (not as a callback failure). */
+ * handshake (not as a callback failure). The alert differs, as the header
+ * says: tlswire sends no_application_protocol (120), pyOpenSSL 23's b""
+ * makes libssl send internal_error (80). */
 START_TEST(alpn_empty_selection_fails) {
   struct alpn_probe probe = {.choose = ""};
   int crc, src;
+  alert_seen = -1;
   tlswire_context_set_alpn_protos(cctx, offer, 2);
   tlswire_context_set_alpn_select_callback(sctx, select_cb, &probe);
+  tlswire_context_set_info_callback(cctx, record_alert, NULL);
   ck_assert_int_eq(connect_pair(&crc, &src), -1);
   ck_assert_int_eq(probe.calls, 1);
   ck_assert_int_eq(src, TLSWIRE_E_SSL);
   ck_assert_ptr_nonnull(
       strstr(tlswire_error_message(tlswire_conn_last_error(pair.server)),
              "no application protocol"));
+  tw_pump(pair.client, pair.server);
   ck_assert_int_eq(tlswire_conn_do_handshake(pair.client), TLSWIRE_E_SSL);
+  ck_assert_int_eq(alert_seen, SSL_AD_NO_APPLICATION_PROTOCOL);
+  ck_assert_int_eq(alert_seen, 120);
+  const char *reason = "";
+  tlswire_error_entry(tlswire_conn_last_error(pair.client), 0, NULL, NULL,
+                      &reason);
+  ck_assert_str_eq(reason, "tlsv1 alert no application protocol");
   (void)crc;
 }
 END_TEST

@@ -255,6 +255,52 @@ START_TEST(garbage_ciphertext) {
 }
 END_TEST
 
+/* pyOpenSSL 23's scenario: a client fed a bad handshake record. Every later
+ * call reports the dead connection as TLSWIRE_E_SSL with a message and no
+ * OpenSSL entries (pyOpenSSL: SysCallError(-1, 'Unexpected EOF')); only an
+ * input that really ended turns it into TLSWIRE_E_SYSCALL (errno -1). */
+START_TEST(calls_after_fatal_error) {
+  tlswire_context *cctx = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_conn *client;
+  ck_assert_int_eq(tlswire_conn_new(&client, cctx, NULL), TLSWIRE_OK);
+  tlswire_conn_set_connect_state(client);
+  ck_assert_int_eq(tlswire_conn_do_handshake(client), TLSWIRE_E_WANT_READ);
+  static const unsigned char bad[] = "\x16\x03\x01\x00\x05garbagegarbage";
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_bio_write(client, bad, sizeof bad - 1, &n),
+                   TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_conn_do_handshake(client), TLSWIRE_E_SSL);
+  ck_assert_str_eq(first_reason(client), "unexpected message");
+  ck_assert(tlswire_conn_state(client) & TLSWIRE_STATE_CLOSED);
+  const tlswire_error *e = tlswire_conn_last_error(client);
+  unsigned char buf[16];
+  for (int call = 0; call < 4; call++) {
+    int rc = call == 0   ? tlswire_conn_do_handshake(client)
+             : call == 1 ? tlswire_conn_send(client, "x", 1, &n)
+             : call == 2 ? tlswire_conn_recv(client, buf, sizeof buf, &n)
+                         : tlswire_conn_recv_peek(client, buf, sizeof buf, &n);
+    ck_assert_int_eq(rc, TLSWIRE_E_SSL);
+    ck_assert_str_eq(tlswire_error_message(e),
+                     "connection unusable after an earlier fatal error");
+    ck_assert_uint_eq(tlswire_error_count(e), 0);
+    ck_assert_uint_eq(ERR_peek_error(), 0);
+  }
+  /* shutdown has libssl's own reason: a failed connection counts as one
+   * still in its handshake. */
+  size_t out = tlswire_conn_bio_pending_out(client);
+  ck_assert_int_eq(tlswire_conn_shutdown(client), TLSWIRE_E_SSL);
+  ck_assert_str_eq(first_reason(client), "shutdown while in init");
+  ck_assert_uint_eq(tlswire_conn_bio_pending_out(client), out);
+  tlswire_conn_bio_shutdown(client);
+  ck_assert_int_eq(tlswire_conn_recv(client, buf, sizeof buf, &n),
+                   TLSWIRE_E_SYSCALL);
+  ck_assert_int_eq(tlswire_error_errno(e), -1);
+  ck_assert_int_eq(tlswire_conn_do_handshake(client), TLSWIRE_E_SYSCALL);
+  tlswire_conn_free(client);
+  tlswire_context_free(cctx);
+}
+END_TEST
+
 /* Random bytes instead of a ClientHello: the server fails cleanly. */
 START_TEST(garbage_handshake) {
   tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_RSA2048);
@@ -681,6 +727,7 @@ static Suite *conn_suite(void) {
   tcase_add_loop_test(tc, garbage_ciphertext, 0, 2);
   suite_add_tcase(s, tc);
   TW_ADD(s, garbage_handshake);
+  TW_ADD(s, calls_after_fatal_error);
   tc = tcase_create("no_role");
   tcase_add_loop_test(tc, no_role_handshake, 0, 2);
   suite_add_tcase(s, tc);

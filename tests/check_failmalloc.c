@@ -6,7 +6,7 @@
  * own. Each run must end in success or a clean status: no crash, no
  * status outside the table, and (under ASan) no leak.
  */
-
+#include <stdlib.h>
 
 #include <tlswire/tlswire.h>
 
@@ -40,6 +40,53 @@ static int scenario(void) {
   return done;
 }
 
+/* The secure path: both secure constructors, the CA added on top of the
+ * (emptied) system store, the server named, then the handshake. */
+static int scenario_secure(void) {
+  const tw_chain *chain = tw_fixture_chain(TW_KEY_EC_P256);
+  tlswire_context *sctx = NULL, *cctx = NULL;
+  char *pem = NULL;
+  size_t len = 0;
+  int ready =
+      tlswire_context_new_secure(&sctx, TLSWIRE_PURPOSE_SERVER) == TLSWIRE_OK &&
+      tlswire_context_new_secure(&cctx, TLSWIRE_PURPOSE_CLIENT) == TLSWIRE_OK &&
+      tlswire_context_use_certificate(sctx, chain->leaf) == TLSWIRE_OK &&
+      tlswire_context_use_privatekey(sctx, chain->leaf_key) == TLSWIRE_OK &&
+      tlswire_context_add_extra_chain_cert(sctx, chain->intermediate) ==
+          TLSWIRE_OK &&
+      tw_cert_pem(chain->ca, &pem, &len) == 0 &&
+      tlswire_context_load_verify_locations_mem(
+          cctx, pem, len, TLSWIRE_FILETYPE_PEM) == TLSWIRE_OK;
+  free(pem);
+  int done = 0;
+  tw_pair p = {0};
+  if (ready && tw_pair_init(&p, cctx, sctx) == 0) {
+    int rc = tlswire_conn_set_server_name(p.client, "server.test");
+    ck_assert(tw_valid_status(rc));
+    int crc = TLSWIRE_OK, src = TLSWIRE_OK;
+    if (rc == TLSWIRE_OK)
+      tw_handshake(p.client, p.server, &crc, &src);
+    ck_assert(tw_valid_status(crc) && tw_valid_status(src));
+    done = rc == TLSWIRE_OK && crc == TLSWIRE_OK && src == TLSWIRE_OK;
+  }
+  if (!ready)
+    ck_assert(tw_valid_status(tlswire_error_code(tlswire_thread_last_error())));
+  tw_pair_free(&p);
+  tlswire_context_free(sctx);
+  tlswire_context_free(cctx);
+  return done;
+}
+
+START_TEST(secure_path_allocation_fails_in_turn) {
+  /* The real system store would add thousands of allocations to each run. */
+  ck_assert_int_eq(setenv("SSL_CERT_FILE", "/nonexistent/tlswire-test.pem", 1),
+                   0);
+  ck_assert_int_eq(setenv("SSL_CERT_DIR", "/nonexistent/tlswire-test", 1), 0);
+  long completed_at = tw_failmalloc_sweep(_i, 4, scenario_secure);
+  ck_assert_int_gt(completed_at, 100);
+}
+END_TEST
+
 /* _i: shard. Allocation n fails for every n of the shard until a run
  * completes without reaching its injected failure. The first runs also
  * hit one-time initialisation (the ring BIO method, the ex_data index):
@@ -56,6 +103,10 @@ static Suite *failmalloc_suite(void) {
   TCase *tc = tcase_create("every_allocation");
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, every_allocation_fails_in_turn, 0, 4);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("secure_path");
+  tcase_set_timeout(tc, 120);
+  tcase_add_loop_test(tc, secure_path_allocation_fails_in_turn, 0, 4);
   suite_add_tcase(s, tc);
   return s;
 }

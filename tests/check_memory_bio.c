@@ -142,6 +142,127 @@ START_TEST(master_key_tls13_needs_ticket) {
 }
 END_TEST
 
+/* Neither side has a key in the middle of the handshake, and no input
+ * given to master_key itself changes that: TLSWIRE_E_SSL (pyOpenSSL's
+ * Error([])), not WANT_READ. _i: TLS 1.2 / 1.3. */
+START_TEST(master_key_mid_handshake) {
+  int version = _i ? TLS1_3_VERSION : TLS1_2_VERSION;
+  tlswire_context *s = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  cu_pin(s, version);
+  cu_pin(c, version);
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, c, s), 0);
+  ck_assert_int_eq(tlswire_conn_do_handshake(p.client), TLSWIRE_E_WANT_READ);
+  tw_pump(p.client, p.server);
+  ck_assert_int_eq(tlswire_conn_do_handshake(p.server), TLSWIRE_E_WANT_READ);
+  unsigned char key[64];
+  size_t size = 5;
+  for (int side = 0; side < 2; side++) {
+    tlswire_conn *conn = side ? p.server : p.client;
+    ck_assert_int_eq(tlswire_conn_master_key(conn, key, sizeof key, &size),
+                     TLSWIRE_E_SSL);
+    ck_assert_uint_eq(size, 0);
+    ck_assert_str_eq(tlswire_error_message(tlswire_thread_last_error()),
+                     "no master key before the handshake is done");
+  }
+  ck_assert_uint_eq(ERR_peek_error(), 0);
+  tw_pair_free(&p);
+  tlswire_context_free(s);
+  tlswire_context_free(c);
+}
+END_TEST
+
+/* A TLS 1.3 server that issues no ticket: its client's WANT_READ lasts
+ * while the connection is open, whatever arrives, and becomes TLSWIRE_E_SSL
+ * once it is closed; the server itself has no key (TLSWIRE_E_SSL). */
+START_TEST(master_key_tls13_no_ticket) {
+  tlswire_context *s = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_context *c = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  cu_pin(s, TLS1_3_VERSION);
+  ck_assert_int_eq(SSL_CTX_set_num_tickets(tlswire_context_get_ssl_ctx(s), 0),
+                   1);
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, c, s), 0);
+  ck_assert_int_eq(tw_handshake(p.client, p.server, NULL, NULL), 0);
+  unsigned char key[64];
+  size_t size;
+  ck_assert_int_eq(tlswire_conn_master_key(p.client, key, sizeof key, &size),
+                   TLSWIRE_E_WANT_READ);
+  ck_assert_int_eq(tlswire_conn_master_key(p.server, key, sizeof key, &size),
+                   TLSWIRE_E_SSL);
+  ck_assert_str_eq(tlswire_error_message(tlswire_thread_last_error()),
+                   "no master key: no session ticket received");
+  cu_roundtrip(p.server, p.client, "application data, no ticket");
+  ck_assert_int_eq(tlswire_conn_master_key(p.client, key, sizeof key, &size),
+                   TLSWIRE_E_WANT_READ);
+  ck_assert_int_eq(tlswire_conn_shutdown(p.server), 0);
+  tw_pump(p.server, p.client);
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_recv(p.client, key, sizeof key, &n),
+                   TLSWIRE_E_ZERO_RETURN);
+  ck_assert_int_eq(tlswire_conn_master_key(p.client, key, sizeof key, &size),
+                   TLSWIRE_E_SSL);
+  ck_assert_uint_eq(size, 0);
+  ck_assert_uint_eq(ERR_peek_error(), 0);
+  tw_pair_free(&p);
+  tlswire_context_free(s);
+  tlswire_context_free(c);
+}
+END_TEST
+
+/* pyOpenSSL 23 on the server, which asks for a client certificate without
+ * demanding one (VERIFY_PEER alone), for a client that sends _i: 0
+ * nothing, 1 its leaf only, 2 its leaf and intermediate. get_peer_cert_chain
+ * is [] for 0 and 1 and [intermediate] for 2; get_verified_chain is None
+ * for 0. NULL is None, an empty stack []. */
+START_TEST(server_chain_empty_or_none) {
+  const tw_chain *cc = tw_fixture_client(TW_KEY_EC_P256);
+  tlswire_context *s = cu_mtls_server_ctx(TW_KEY_EC_P256, 0);
+  ck_assert_int_eq(
+      tlswire_context_set_verify(s, TLSWIRE_VERIFY_PEER, NULL, NULL),
+      TLSWIRE_OK);
+  /* So that a bare leaf verifies too. */
+  ck_assert_int_eq(
+      X509_STORE_add_cert(tlswire_context_get_cert_store(s), cc->intermediate),
+      1);
+  tlswire_context *c = _i == 2
+                           ? cu_mtls_client_ctx(TW_KEY_EC_P256, 0)
+                           : tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  if (_i == 1) {
+    ck_assert_int_eq(tlswire_context_use_certificate(c, cc->leaf), TLSWIRE_OK);
+    ck_assert_int_eq(tlswire_context_use_privatekey(c, cc->leaf_key),
+                     TLSWIRE_OK);
+    SSL_CTX_set_mode(tlswire_context_get_ssl_ctx(c), SSL_MODE_NO_AUTO_CHAIN);
+  }
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_init(&p, c, s), 0);
+  ck_assert_int_eq(tw_handshake(p.client, p.server, NULL, NULL), 0);
+  X509 *peer = tlswire_conn_get_peer_certificate(p.server);
+  ck_assert_int_eq(peer != NULL, _i != 0);
+  X509_free(peer);
+  STACK_OF(X509) *chain = NULL;
+  ck_assert_int_eq(tlswire_conn_get_peer_cert_chain(p.server, &chain),
+                   TLSWIRE_OK);
+  ck_assert_ptr_nonnull(chain);
+  ck_assert_int_eq(sk_X509_num(chain), _i == 2 ? 1 : 0);
+  sk_X509_pop_free(chain, X509_free);
+  chain = (STACK_OF(X509) *)1;
+  ck_assert_int_eq(tlswire_conn_get_verified_chain(p.server, &chain),
+                   TLSWIRE_OK);
+  if (_i == 0) {
+    ck_assert_ptr_null(chain);
+  } else {
+    ck_assert_int_eq(sk_X509_num(chain), 3);
+    ck_assert_int_eq(X509_cmp(sk_X509_value(chain, 0), cc->leaf), 0);
+    sk_X509_pop_free(chain, X509_free);
+  }
+  tw_pair_free(&p);
+  tlswire_context_free(s);
+  tlswire_context_free(c);
+}
+END_TEST
+
 /* The byte-getter convention: size query, truncation, bad arguments. */
 START_TEST(byte_getter_arguments) {
   tw_pair p;
@@ -285,6 +406,13 @@ static Suite *make_suite(void) {
   tcase_add_loop_test(tc, mutual_tls_no_client_cert, 0, 2);
   suite_add_tcase(s, tc);
   TW_ADD(s, master_key_tls13_needs_ticket);
+  tc = tcase_create("master_key_mid_handshake");
+  tcase_add_loop_test(tc, master_key_mid_handshake, 0, 2);
+  suite_add_tcase(s, tc);
+  TW_ADD(s, master_key_tls13_no_ticket);
+  tc = tcase_create("server_chain_empty_or_none");
+  tcase_add_loop_test(tc, server_chain_empty_or_none, 0, 3);
+  suite_add_tcase(s, tc);
   TW_ADD(s, byte_getter_arguments);
   tc = tcase_create("export_keying_material");
   tcase_add_loop_test(tc, export_keying_material, 0, 2);

@@ -8,6 +8,7 @@
 
 #include <tlswire/tlswire.h>
 
+#include "bound.h"
 #include "pump.h"
 #include "testmain.h"
 
@@ -255,6 +256,38 @@ START_TEST(ignore_unexpected_eof_option) {
 }
 END_TEST
 
+/* The same on a bound connection, where end of file is the transport's:
+ * the pipe's other end freed. _i 0: with the option, clean close; 1:
+ * without it, a truncated stream. */
+START_TEST(ignore_unexpected_eof_bound) {
+  tlswire_transport *a = NULL, *b = NULL;
+  ck_assert_int_eq(tlswire_transport_pipe_new(&a, &b, 65536), TLSWIRE_OK);
+  tw_pair p;
+  ck_assert_int_eq(tw_bound_pair(&p, TLSWIRE_TLS_METHOD, a, b), 0);
+  if (_i == 0)
+    ck_assert_int_eq(tlswire_conn_set_options(
+                         p.client, TLSWIRE_OP_IGNORE_UNEXPECTED_EOF, NULL),
+                     TLSWIRE_OK);
+  ck_assert_int_eq(tw_bound_handshake(&p, NULL, NULL), TLSWIRE_OK);
+  tlswire_conn_free(p.server); /* frees b: a reads end of file */
+  p.server = NULL;
+  char buf[8];
+  size_t n = 1;
+  int rc = TLSWIRE_E_WANT_READ;
+  for (int i = 0; i < 4 && rc == TLSWIRE_E_WANT_READ; i++)
+    rc = tlswire_conn_recv(p.client, buf, sizeof buf, &n);
+  ck_assert_uint_eq(n, 0);
+  if (_i == 0) {
+    ck_assert_int_eq(rc, TLSWIRE_E_ZERO_RETURN);
+  } else {
+    ck_assert_int_eq(rc, TLSWIRE_E_SYSCALL);
+    ck_assert_int_eq(tlswire_error_errno(tlswire_conn_last_error(p.client)),
+                     -1);
+  }
+  tw_pair_free(&p);
+}
+END_TEST
+
 static Suite *shutdown_suite(void) {
   Suite *s = suite_create("shutdown");
   TCase *tc = tcase_create("sequence");
@@ -273,6 +306,9 @@ static Suite *shutdown_suite(void) {
   TW_ADD(s, set_shutdown_state);
   TW_ADD(s, shutdown_backpressure);
   TW_ADD(s, ignore_unexpected_eof_option);
+  tc = tcase_create("ignore_unexpected_eof_bound");
+  tcase_add_loop_test(tc, ignore_unexpected_eof_bound, 0, 2);
+  suite_add_tcase(s, tc);
   return s;
 }
 

@@ -26,6 +26,19 @@
  * - after any TLSWIRE_E_WANT_* the next call may pass a different buffer of
  *   a different length: nothing is kept from the failed call.
  *
+ * After a fatal error (a failed handshake, a fatal alert sent or received,
+ * a protocol failure) a connection is unusable, as in libssl: every later
+ * do_handshake, send, recv (and variants) and renegotiation step returns
+ * TLSWIRE_E_SSL with the message "connection unusable after an earlier
+ * fatal error" and no OpenSSL entries in the record; once the input has
+ * been ended (bio_shutdown, a bound transport's end of file) they return
+ * TLSWIRE_E_SYSCALL (errno -1) instead. shutdown returns TLSWIRE_E_SSL with
+ * libssl's own reason, "shutdown while in init" (libssl counts a failed
+ * connection as one in its handshake); no close_notify is sent. pyOpenSSL 23
+ * raises SysCallError(-1, 'Unexpected EOF') for all of them; tlswire keeps
+ * TLSWIRE_E_SYSCALL for an input that really ended, so a caller can tell a
+ * truncated stream from a dead connection. Free the connection.
+ *
  * A typical loop: after any call, drain bio_read (output may be waiting
  * even after TLSWIRE_OK, e.g. the client's last handshake flight), feed
  * bio_write with whatever the transport delivers, then call again.
@@ -106,7 +119,9 @@ TLSWIRE_API int tlswire_conn_do_handshake(tlswire_conn *conn);
  * first (the first one, a renegotiation, or a TLS 1.3 KeyUpdate to answer),
  * then starts a record only when the output ring has room for all of it:
  * otherwise TLSWIRE_E_WANT_WRITE with *sent == 0. A len larger than INT_MAX
- * is fine (size_t): it is one record's worth per call like any other.
+ * is fine (size_t): the call accepts one record's worth, returns TLSWIRE_OK
+ * and reports it in *sent, like any other (pyOpenSSL raises ValueError
+ * "Cannot send more than 2**31-1 bytes at once" there).
  * Statuses as do_handshake, plus TLSWIRE_E_ZERO_RETURN after close_notify,
  * and TLSWIRE_E_INVALID for len 0, a NULL buf or sent.
  */
@@ -118,7 +133,10 @@ TLSWIRE_API int tlswire_conn_send(tlswire_conn *conn, const void *buf,
  * TLSWIRE_E_WANT_READ: no plaintext yet, feed more ciphertext.
  * TLSWIRE_E_ZERO_RETURN: the peer sent close_notify (clean end).
  * TLSWIRE_E_SYSCALL with errno -1: the input ended (bio_shutdown) without
- * close_notify: a truncated stream, never reported as a clean close.
+ * close_notify: a truncated stream, never reported as a clean close unless
+ * the connection has TLSWIRE_OP_IGNORE_UNEXPECTED_EOF: that option turns it
+ * into TLSWIRE_E_ZERO_RETURN, indistinguishable from close_notify (see the
+ * warning in <tlswire/constants.h>).
  * TLSWIRE_E_SSL: protocol failure (e.g. garbage ciphertext, "uninitialized"
  * without a role). TLSWIRE_E_INVALID for len 0, a NULL buf or received.
  * Plaintext that libssl handed over is always reported with TLSWIRE_OK,
@@ -297,7 +315,10 @@ TLSWIRE_API const char *tlswire_conn_get_servername(const tlswire_conn *conn);
 /* Client: the SNI host name to send; len bytes of name are copied. Names are
  * bytes without NUL: an embedded NUL, len 0 or len > 255 gives
  * TLSWIRE_E_INVALID (pyOpenSSL's TypeError). TLSWIRE_E_SSL if libssl
- * refuses. */
+ * refuses. SNI alone verifies nothing: a client that means to check who
+ * it talks to calls tlswire_conn_set_server_name() instead, which also
+ * keeps IP addresses out of SNI (this call, like pyOpenSSL's, sends
+ * whatever it is given). */
 TLSWIRE_API int tlswire_conn_set_tlsext_host_name(tlswire_conn *conn,
                                                   const char *name, size_t len);
 
@@ -305,7 +326,11 @@ TLSWIRE_API int tlswire_conn_set_tlsext_host_name(tlswire_conn *conn,
  * Overrides the context's verification for this connection: mode is
  * TLSWIRE_VERIFY_* bits, cb (may be NULL: OpenSSL's own verdict) receives
  * arg. The context's callback is no longer called for this connection.
- * TLSWIRE_E_INVALID for unknown mode bits.
+ * TLSWIRE_E_INVALID for unknown mode bits. TLSWIRE_E_STATE (nothing
+ * changed) for a mode without TLSWIRE_VERIFY_PEER while a host name or IP
+ * check is set (set_server_name, set_verify_hostname): that check would
+ * silently stop running; clear it first with set_verify_hostname(conn,
+ * NULL).
  */
 TLSWIRE_API int tlswire_conn_set_verify(tlswire_conn *conn, int mode,
                                         tlswire_verify_cb cb, void *arg);
@@ -314,12 +339,50 @@ TLSWIRE_API int tlswire_conn_set_verify(tlswire_conn *conn, int mode,
 TLSWIRE_API int tlswire_conn_get_verify_mode(const tlswire_conn *conn);
 
 /*
- * Beyond pyOpenSSL. Client: verify that the server certificate matches
- * host (a DNS name, or an IP address literal), through SSL_set1_host. Needs
- * TLSWIRE_VERIFY_PEER to take effect. A mismatch fails the handshake like any
- * verify failure: TLSWIRE_E_SSL "certificate verify failed", with
- * tlswire_conn_get_verify_result() giving X509_V_ERR_HOSTNAME_MISMATCH. host
- * is copied; NULL clears the check. TLSWIRE_E_INVALID for an empty host.
+ * Beyond pyOpenSSL. Client: the one call that names the server. name is a
+ * DNS name ("example.com") or an IP address literal ("192.0.2.1", "::1"),
+ * copied. For a DNS name it sends name as SNI (as set_tlsext_host_name) and
+ * makes the handshake check that the server's certificate is for name
+ * (its subjectAltName DNS entries, or its subject CN when it has none:
+ * OpenSSL's rule; a wildcard only as the whole left-most label).
+ * For an IP address it sends no SNI (RFC 6066 forbids addresses there; an
+ * SNI set earlier is removed) and checks the certificate's subjectAltName
+ * IP entries for that address (X509_VERIFY_PARAM_set1_ip_asc); a name in
+ * the certificate does not match an address. Each call replaces the whole
+ * identity set before, of either kind.
+ *
+ * A mismatch fails the handshake like any verify failure: TLSWIRE_E_SSL
+ * "certificate verify failed", tlswire_conn_get_verify_result() giving
+ * X509_V_ERR_HOSTNAME_MISMATCH (or X509_V_ERR_IP_ADDRESS_MISMATCH).
+ *
+ * The check runs inside certificate verification, so it needs
+ * TLSWIRE_VERIFY_PEER on the connection (a context from
+ * tlswire_context_new_secure(TLSWIRE_PURPOSE_CLIENT) has it). Without it,
+ * this call is REFUSED with TLSWIRE_E_STATE and a message, and nothing is
+ * set: libssl would otherwise accept the name and never check it, the
+ * worst failure a client can have, found only by an attacker. tlswire
+ * refuses rather than turning verification on behind the caller's back.
+ * (Changing the verify mode through the escape hatch, SSL_set_verify,
+ * bypasses this.)
+ *
+ * Returns TLSWIRE_OK; TLSWIRE_E_INVALID for NULL conn or name, an empty
+ * name or one longer than 255 bytes; TLSWIRE_E_STATE as above;
+ * TLSWIRE_E_SSL if libssl refuses the name (earlier identity kept).
+ */
+TLSWIRE_API int tlswire_conn_set_server_name(tlswire_conn *conn,
+                                             const char *name);
+
+/*
+ * Beyond pyOpenSSL: the check of set_server_name without the SNI. Client:
+ * verify that the server certificate matches host (a DNS name, or an IP
+ * address literal, told apart as set_server_name does). host is copied and
+ * replaces the identity set before, of either kind: a DNS name after an IP
+ * address drops the address requirement, and NULL clears both (the check
+ * is then off). A mismatch fails the handshake as for set_server_name.
+ * Like set_server_name, a non-NULL host is REFUSED with TLSWIRE_E_STATE
+ * (nothing set) while TLSWIRE_VERIFY_PEER is off, since the check would
+ * never run; NULL is always accepted. TLSWIRE_E_INVALID for an empty host;
+ * TLSWIRE_E_SSL if libssl refuses it (earlier identity kept).
  */
 TLSWIRE_API int tlswire_conn_set_verify_hostname(tlswire_conn *conn,
                                                  const char *host);
@@ -444,10 +507,26 @@ TLSWIRE_API int tlswire_conn_server_random(const tlswire_conn *conn, void *buf,
                                            size_t len, size_t *size);
 TLSWIRE_API int tlswire_conn_client_random(const tlswire_conn *conn, void *buf,
                                            size_t len, size_t *size);
-/* As above; also TLSWIRE_E_WANT_READ for a TLS 1.3 client whose session
- * has no key yet because it has not read the server's NewSessionTicket
- * (pyOpenSSL raises Error([]) there): one recv after the handshake makes it
- * available. */
+/*
+ * As above (TLSWIRE_E_STATE before any session exists, pyOpenSSL's None),
+ * and for a session without a key:
+ *   TLSWIRE_E_WANT_READ  exactly when the connection is a TLS 1.3 client
+ *                        whose handshake is complete, that has not yet
+ *                        processed a NewSessionTicket, and that is not
+ *                        closed (TLSWIRE_STATE_CLOSED unset). Under TLS 1.3
+ *                        a client's session gets its key with the server's
+ *                        ticket: a recv that processes one makes it
+ *                        available. A server that sends no ticket (or not
+ *                        yet) never provides one; the status then stays
+ *                        until the connection closes, so poll it after recv
+ *                        rather than loop on it.
+ *   TLSWIRE_E_SSL        everywhere else no input will bring a key: during
+ *                        the handshake, on a TLS 1.3 server that issued no
+ *                        ticket, on a closed client (pyOpenSSL's Error([])
+ *                        in all of these, and for the WANT_READ case too).
+ *                        The function is const, so the message goes to the
+ *                        calling thread's record, tlswire_thread_last_error().
+ */
 TLSWIRE_API int tlswire_conn_master_key(const tlswire_conn *conn, void *buf,
                                         size_t len, size_t *size);
 /* The last Finished message sent / received: 12 bytes for TLS 1.2, the hash
@@ -491,9 +570,17 @@ TLSWIRE_API X509 *tlswire_conn_get_peer_certificate(const tlswire_conn *conn);
  * The chain the peer sent (a client's includes the server leaf, a server's
  * excludes the client leaf, OpenSSL's convention) / the chain verification
  * built, leaf to trust anchor. *out receives a NEW stack of new references:
- * free it with sk_X509_pop_free(*out, X509_free). TLSWIRE_OK with *out NULL
- * when there is none (pyOpenSSL's None: nothing sent, not connected);
- * TLSWIRE_E_NOMEM; TLSWIRE_E_INVALID for NULL arguments.
+ * free it with sk_X509_pop_free(*out, X509_free), also when it is empty.
+ * NULL and empty differ, as pyOpenSSL's None and []:
+ *  - *out NULL: libssl has no chain: before the handshake, a server that
+ *    did not ask for a client certificate, or (verified chain) no
+ *    verification ran, e.g. the client sent no certificate;
+ *  - *out empty (sk_X509_num == 0), on a server that asked for a client
+ *    certificate: the client sent none, or sent only its leaf (a server's
+ *    peer chain never holds the leaf). Tell the two apart with
+ *    tlswire_conn_get_peer_certificate(): NULL when nothing was sent.
+ * TLSWIRE_OK in all of these; TLSWIRE_E_NOMEM; TLSWIRE_E_INVALID for NULL
+ * arguments.
  */
 TLSWIRE_API int tlswire_conn_get_peer_cert_chain(const tlswire_conn *conn,
                                                  STACK_OF(X509) * *out);
@@ -523,9 +610,12 @@ TLSWIRE_API int tlswire_conn_get_alpn_proto_negotiated(
 TLSWIRE_API const char *
 tlswire_conn_get_selected_srtp_profile(const tlswire_conn *conn);
 
-/* The key-exchange group ("x25519"), static string in *name; *name NULL when
- * no session exists yet (pyOpenSSL's None). TLSWIRE_E_UNSUPPORTED when
- * tlswire was built against OpenSSL < 3.2 (no SSL_get0_group_name). */
+/* The key-exchange group's TLS name ("x25519", "secp256r1", "ffdhe2048"),
+ * a static string in *name; *name NULL when no session exists yet
+ * (pyOpenSSL's None) or no group was used (TLS 1.2 RSA key exchange).
+ * Built on OpenSSL 3.2's SSL_get0_group_name when present, else on 3.0's
+ * SSL_get_negotiated_group and SSL_group_to_name: the same names either
+ * way. TLSWIRE_OK, or TLSWIRE_E_INVALID for NULL arguments. */
 TLSWIRE_API int tlswire_conn_get_group_name(const tlswire_conn *conn,
                                             const char **name);
 

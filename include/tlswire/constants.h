@@ -59,6 +59,14 @@
 #define TLSWIRE_OP_COOKIE_EXCHANGE ((uint64_t)SSL_OP_COOKIE_EXCHANGE)
 #define TLSWIRE_OP_NO_TICKET ((uint64_t)SSL_OP_NO_TICKET)
 #define TLSWIRE_OP_NO_RENEGOTIATION ((uint64_t)SSL_OP_NO_RENEGOTIATION)
+/* IGNORE_UNEXPECTED_EOF turns a truncated stream into a clean close: input
+ * that ends (bio_shutdown, or a bound transport's end of file) without the
+ * peer's close_notify is then reported by recv as TLSWIRE_E_ZERO_RETURN,
+ * exactly like close_notify, instead of TLSWIRE_E_SYSCALL (errno -1). An
+ * attacker who can cut the connection can then end the data early without
+ * the application noticing: set it only for peers known to close without
+ * close_notify and a protocol that frames its own end (HTTP
+ * Content-Length, for instance). */
 #define TLSWIRE_OP_IGNORE_UNEXPECTED_EOF                                       \
   ((uint64_t)SSL_OP_IGNORE_UNEXPECTED_EOF)
 #define TLSWIRE_OP_LEGACY_SERVER_CONNECT                                       \

@@ -56,6 +56,60 @@ typedef struct tlswire_conn tlswire_conn;
  */
 TLSWIRE_API int tlswire_context_new(tlswire_context **out, int method);
 
+/*
+ * Purposes for tlswire_context_new_secure(). Python's ssl module calls them
+ * Purpose.SERVER_AUTH (a client authenticating servers) and
+ * Purpose.CLIENT_AUTH (a server); tlswire names them after the side that
+ * uses the context.
+ */
+#define TLSWIRE_PURPOSE_CLIENT 1 /* a client that authenticates servers */
+#define TLSWIRE_PURPOSE_SERVER 2 /* a server */
+
+/*
+ * Beyond pyOpenSSL: a context with secure defaults for one purpose, the
+ * equivalent of Python's ssl.create_default_context(). tlswire_context_new
+ * keeps pyOpenSSL's (and OpenSSL's) defaults, which verify nothing; start
+ * from this one instead unless you need that parity.
+ *
+ * Both purposes: TLS 1.2 is the lowest protocol version (TLS 1.3 the
+ * highest); OpenSSL's default security level is kept (the one SSL_CTX_new
+ * sets: 1 on a stock OpenSSL 3.0, or what the system's openssl.cnf says,
+ * e.g. 2 on Debian), and raised to 1 should a system configuration set it
+ * lower; modes as tlswire_context_new.
+ *
+ * TLSWIRE_PURPOSE_CLIENT (method TLSWIRE_TLS_CLIENT_METHOD): the system
+ * trust store (tlswire_context_set_default_verify_paths: OpenSSL's
+ * OPENSSLDIR certificates, or $SSL_CERT_FILE / $SSL_CERT_DIR), peer
+ * verification on (TLSWIRE_VERIFY_PEER, no callback), and no partial
+ * wildcards ("f*.example.com") in host name checks. A missing system store
+ * is not an error: the context then trusts nothing and every handshake
+ * fails verification (it fails closed); add anchors with
+ * tlswire_context_load_verify_locations(_mem), which add to the system
+ * store rather than replace it. Then name the server on each connection
+ * with tlswire_conn_set_server_name(): without it the certificate chain is
+ * verified but not who it was issued to.
+ *
+ * TLSWIRE_PURPOSE_SERVER (method TLSWIRE_TLS_SERVER_METHOD): clients are not
+ * asked for a certificate and the system store is not loaded (for mutual
+ * TLS, load the CA of your clients and set TLSWIRE_VERIFY_PEER |
+ * TLSWIRE_VERIFY_FAIL_IF_NO_PEER_CERT: trusting every public CA for client
+ * certificates is rarely what a server means). Load its certificate and key
+ * as usual.
+ *
+ * The result is an ordinary context: every setter may change it until a
+ * connection is made from it (lowering the protocol floor, turning
+ * verification off: your choice, made explicitly). The role of each
+ * connection must still be set (tlswire_conn_set_connect_state /
+ * set_accept_state); the other role fails its handshake.
+ *
+ * On success *out holds the context (one reference, released with
+ * tlswire_context_free()). TLSWIRE_E_INVALID for out NULL or an unknown
+ * purpose; TLSWIRE_E_NOMEM; TLSWIRE_E_SSL. No context exists yet to hold
+ * the detail of a failure, so it goes to the calling thread's record,
+ * tlswire_thread_last_error(). On failure *out is NULL.
+ */
+TLSWIRE_API int tlswire_context_new_secure(tlswire_context **out, int purpose);
+
 /* Releases the caller's reference; the context is destroyed when its last
  * connection is freed too. NULL is accepted and ignored. */
 TLSWIRE_API void tlswire_context_free(tlswire_context *ctx);
@@ -313,9 +367,9 @@ TLSWIRE_API int tlswire_context_set_session_cache_mode(tlswire_context *ctx,
 TLSWIRE_API int
 tlswire_context_get_session_cache_mode(const tlswire_context *ctx);
 
-/* Session lifetime in seconds (default 300). *previous, if not NULL,
- * receives the earlier timeout (pyOpenSSL's set_timeout returns it).
- * TLSWIRE_E_INVALID for a negative timeout. */
+/* Session lifetime in seconds (default 7200, OpenSSL's, as in pyOpenSSL).
+ * *previous, if not NULL, receives the earlier timeout (pyOpenSSL's set_timeout
+ * returns it). TLSWIRE_E_INVALID for a negative timeout. */
 TLSWIRE_API int tlswire_context_set_timeout(tlswire_context *ctx, long timeout,
                                             long *previous);
 
@@ -475,8 +529,15 @@ typedef struct tlswire_alpn_proto {
  * of the ClientHello in the client's order (valid during the call). Return:
  * - 0 with *selected set: that protocol is chosen (it is not checked against
  *   the offer; point it into offered or at memory that outlives the
- *   handshake call). An empty selection (len 0) fails the handshake with
- *   TLSWIRE_E_SSL ("no application protocol"), as pyOpenSSL's b"".
+ *   handshake call). An empty selection (len 0, or data NULL) fails the
+ *   handshake: the server's call returns TLSWIRE_E_SSL ("no application
+ *   protocol") and sends the no_application_protocol alert (120), as RFC
+ *   7301 asks; the client's call returns TLSWIRE_E_SSL ("tlsv1 alert no
+ *   application protocol"). pyOpenSSL's b"" fails the handshake too, but
+ *   through a libssl accident (a zero-length copy that reads as out of
+ *   memory): its server reports "malloc failure" and "internal error" and
+ *   sends internal_error (80). Code that looks only at the status sees the
+ *   same failure; code that looks at the alert sees 120, not 80.
  * - TLSWIRE_NO_OVERLAPPING_PROTOCOLS: the handshake goes on without ALPN.
  * - anything else: failure; a fatal alert is sent and the server's call
  *   returns TLSWIRE_E_CALLBACK with the value.

@@ -89,22 +89,7 @@ static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value) {
   return rc;
 }
 
-static int add_san(X509 *x, X509V3_CTX *ctx, const char *dns) {
-  static const char prefix[] = "DNS:";
-  size_t n = sizeof(prefix) - 1 + strlen(dns) + 1;
-  char *value = malloc(n);
-  int rc;
-
-  if (value == NULL)
-    return -1;
-  snprintf(value, n, "%s%s", prefix, dns);
-  rc = add_ext(x, ctx, NID_subject_alt_name, value);
-  free(value);
-  return rc;
-}
-
-static int add_extensions(X509 *x, X509 *issuer, int is_ca,
-                          const char *dns_san) {
+static int add_extensions(X509 *x, X509 *issuer, int is_ca, const char *san) {
   X509V3_CTX ctx;
 
   X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
@@ -125,13 +110,13 @@ static int add_extensions(X509 *x, X509 *issuer, int is_ca,
   if (issuer != NULL &&
       add_ext(x, &ctx, NID_authority_key_identifier, "keyid,issuer") != 0)
     return -1;
-  if (dns_san != NULL && add_san(x, &ctx, dns_san) != 0)
+  if (san != NULL && add_ext(x, &ctx, NID_subject_alt_name, san) != 0)
     return -1;
   return 0;
 }
 
-X509 *tw_cert_new(const char *cn, EVP_PKEY *key, X509 *issuer,
-                  EVP_PKEY *issuer_key, int is_ca, const char *dns_san) {
+X509 *tw_cert_new_san(const char *cn, EVP_PKEY *key, X509 *issuer,
+                      EVP_PKEY *issuer_key, int is_ca, const char *san) {
   EVP_PKEY *sign_key = issuer != NULL ? issuer_key : key;
   X509 *x = NULL;
 
@@ -142,13 +127,30 @@ X509 *tw_cert_new(const char *cn, EVP_PKEY *key, X509 *issuer,
   if (X509_set_version(x, X509_VERSION_3) != 1 || set_random_serial(x) != 0 ||
       set_validity(x) != 0 || set_names(x, cn, issuer) != 0 ||
       X509_set_pubkey(x, key) != 1 ||
-      add_extensions(x, issuer, is_ca, dns_san) != 0 ||
+      add_extensions(x, issuer, is_ca, san) != 0 ||
       X509_sign(x, sign_key, EVP_sha256()) <= 0)
     goto fail;
   return x;
 fail:
   X509_free(x);
   return NULL;
+}
+
+X509 *tw_cert_new(const char *cn, EVP_PKEY *key, X509 *issuer,
+                  EVP_PKEY *issuer_key, int is_ca, const char *dns_san) {
+  static const char prefix[] = "DNS:";
+  char *san = NULL;
+  X509 *x;
+
+  if (dns_san != NULL) {
+    size_t n = sizeof(prefix) - 1 + strlen(dns_san) + 1;
+    if ((san = malloc(n)) == NULL)
+      return NULL;
+    snprintf(san, n, "%s%s", prefix, dns_san);
+  }
+  x = tw_cert_new_san(cn, key, issuer, issuer_key, is_ca, san);
+  free(san);
+  return x;
 }
 
 /* ------------------------------------------------------------------ chains */

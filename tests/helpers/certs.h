@@ -34,6 +34,14 @@ EVP_PKEY *tw_key_new(tw_key_type type);
 X509 *tw_cert_new(const char *cn, EVP_PKEY *key, X509 *issuer,
                   EVP_PKEY *issuer_key, int is_ca, const char *dns_san);
 
+/*
+ * As tw_cert_new, with san the whole subjectAltName value in OpenSSL's
+ * configuration syntax, e.g. "DNS:a.test,IP:127.0.0.1,IP:::1" (NULL: no
+ * subjectAltName). NULL on failure, also for a malformed san.
+ */
+X509 *tw_cert_new_san(const char *cn, EVP_PKEY *key, X509 *issuer,
+                      EVP_PKEY *issuer_key, int is_ca, const char *san);
+
 /* A CA -> intermediate -> leaf chain whose keys are all of one type. */
 typedef struct tw_chain {
   EVP_PKEY *ca_key, *int_key, *leaf_key;
