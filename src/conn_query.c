@@ -79,20 +79,6 @@ const char *tlswire_conn_get_servername(const tlswire_conn *conn) {
   return conn ? SSL_get_servername(conn->ssl, TLSEXT_NAMETYPE_host_name) : NULL;
 }
 
-int tlswire_conn_set_tlsext_host_name(tlswire_conn *conn, const char *name,
-                                      size_t len) {
-  TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  TW_GUARD_ARG(name != NULL && len > 0 && len <= TLSEXT_MAXLEN_host_name,
-               &conn->err, "host name is NULL, empty or longer than 255");
-  TW_GUARD_ARG(memchr(name, '\0', len) == NULL, &conn->err,
-               "host name contains a NUL byte");
-  char copy[TLSEXT_MAXLEN_host_name + 1];
-  memcpy(copy, name, len);
-  copy[len] = '\0';
-  TW_GUARD_OSSL(SSL_set_tlsext_host_name(conn->ssl, copy), &conn->err);
-  return TLSWIRE_OK;
-}
-
 /* --- verification ----------------------------------------------------------
  */
 
