@@ -16,9 +16,9 @@
  *     with the same fixed number of operations, so the totals compare; the
  *     ratio is raw instructions / tlswire instructions.
  *   tlswire-bench --list     the rows
- *   tlswire-bench --one ROW --side raw|tlswire --ops N
+ *   tlswire-bench --one ROW --side raw|tlswire --ops N [--certs DIR]
  *     one side of one row, run once through bench_measured (what --callgrind
- *     starts under valgrind).
+ *     starts under valgrind, with DIR holding the chains it generated).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include <tlswire/tlswire.h>
@@ -89,8 +90,8 @@ static const struct bench_row rows[] = {
      AES128, 0, 64, 20000, 2000},
     {"ping-pong 64 B, RELEASE_BUFFERS", KIND_PING, BASE_ZC, EC, T13, AES128, 1,
      64, 20000, 2000},
-    {"ping-pong 1 KiB, RELEASE_BUFFERS", KIND_PING, BASE_ZC, EC, T13, AES128,
-     1, 1024, 20000, 2000},
+    {"ping-pong 1 KiB, RELEASE_BUFFERS", KIND_PING, BASE_ZC, EC, T13, AES128, 1,
+     1024, 20000, 2000},
     {"ping-pong 64 B, socket vs SSL_set_fd", KIND_PING, BASE_SOCK, EC, T13,
      AES128, 0, 64, 5000, 1000},
     {"ping-pong 1 KiB, socket vs SSL_set_fd", KIND_PING, BASE_SOCK, EC, T13,
@@ -115,7 +116,73 @@ _Noreturn void bench_die(const char *what) {
   exit(1);
 }
 
+/* Set by --certs: the children of --callgrind load the parent's chains
+ * instead of generating keys (RSA generation is slow under valgrind). */
+static const char *certs_dir;
+
+static const char *key_name(tw_key_type key) {
+  return key == TW_KEY_RSA2048 ? "rsa" : "ec";
+}
+
+static FILE *cert_file(tw_key_type key, const char *what, const char *mode) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s-%s.pem", certs_dir, key_name(key), what);
+  FILE *f = fopen(path, mode);
+  if (f == NULL)
+    bench_die(path);
+  return f;
+}
+
+static X509 *cert_read(tw_key_type key, const char *what) {
+  FILE *f = cert_file(key, what, "r");
+  X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+  fclose(f);
+  if (x == NULL)
+    bench_die("reading a certificate");
+  return x;
+}
+
+static void cert_write(tw_key_type key, const char *what, X509 *x) {
+  FILE *f = cert_file(key, what, "w");
+  if (PEM_write_X509(f, x) != 1)
+    bench_die("writing a certificate");
+  fclose(f);
+}
+
+/* Writes the CA, intermediate, leaf and leaf key of chain key to certs_dir. */
+static void chain_save(tw_key_type key) {
+  const tw_chain *ch = tw_fixture_chain(key);
+  if (ch == NULL)
+    bench_die("certificates");
+  cert_write(key, "ca", ch->ca);
+  cert_write(key, "int", ch->intermediate);
+  cert_write(key, "leaf", ch->leaf);
+  FILE *f = cert_file(key, "key", "w");
+  if (PEM_write_PrivateKey(f, ch->leaf_key, NULL, NULL, 0, NULL, NULL) != 1)
+    bench_die("writing a key");
+  fclose(f);
+}
+
+/* The members the benchmark uses, read back from certs_dir; kept until exit. */
+static const tw_chain *chain_load(tw_key_type key) {
+  static tw_chain loaded[2];
+  tw_chain *ch = &loaded[key == TW_KEY_RSA2048];
+  if (ch->leaf != NULL)
+    return ch;
+  ch->ca = cert_read(key, "ca");
+  ch->intermediate = cert_read(key, "int");
+  ch->leaf = cert_read(key, "leaf");
+  FILE *f = cert_file(key, "key", "r");
+  ch->leaf_key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+  fclose(f);
+  if (ch->leaf_key == NULL)
+    bench_die("reading a key");
+  return ch;
+}
+
 const tw_chain *bench_chain(tw_key_type key) {
+  if (certs_dir != NULL)
+    return chain_load(key);
   const tw_chain *ch = tw_fixture_chain(key);
   if (ch == NULL)
     bench_die("certificates");
@@ -279,7 +346,8 @@ static int bench_one(int index, const char *side_name, long ops) {
   if (index < 0 || index >= NROWS || rows[index].kind >= KIND_MEM_IDLE ||
       ops <= 0 ||
       (strcmp(side_name, "raw") != 0 && strcmp(side_name, "tlswire") != 0)) {
-    fprintf(stderr, "bench: --one wants a timed row, raw|tlswire and ops > 0\n");
+    fprintf(stderr,
+            "bench: --one wants a timed row, raw|tlswire and ops > 0\n");
     return 2;
   }
   void *state = side->setup(&rows[index]);
@@ -302,8 +370,12 @@ static pid_t cg_start(const char *self, int index, const char *side, long ops,
   char side_arg[16], self_arg[PATH_MAX];
   snprintf(side_arg, sizeof side_arg, "%s", side);
   snprintf(self_arg, sizeof self_arg, "%s", self);
-  char *argv[] = {vg,    tool, quiet,  toggle,   outopt, self_arg, o_one,
-                  idx, o_side, side_arg, o_ops, n,      NULL};
+  static char o_certs[] = "--certs";
+  char dir_arg[PATH_MAX];
+  snprintf(dir_arg, sizeof dir_arg, "%s", certs_dir);
+  char *argv[] = {vg,       tool,  quiet,   toggle,  outopt,
+                  self_arg, o_one, idx,     o_side,  side_arg,
+                  o_ops,    n,     o_certs, dir_arg, NULL};
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
@@ -357,12 +429,27 @@ static void cg_row(const char *self, const char *dir, int index) {
   fflush(stdout);
 }
 
+static void certs_cleanup(const char *dir) {
+  static const char *const what[] = {"ca", "int", "leaf", "key"};
+  char path[PATH_MAX];
+  for (int k = 0; k < 2; k++)
+    for (int w = 0; w < 4; w++) {
+      snprintf(path, sizeof path, "%s/%s-%s.pem", dir,
+               key_name(k ? TW_KEY_RSA2048 : TW_KEY_EC_P256), what[w]);
+      unlink(path);
+    }
+  rmdir(dir);
+}
+
 static int bench_callgrind(const char *only) {
   char self[PATH_MAX], dir[] = "/tmp/tlswire-bench-XXXXXX";
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0 || mkdtemp(dir) == NULL)
     bench_die("finding the benchmark program");
   self[n] = '\0';
+  certs_dir = dir;
+  chain_save(TW_KEY_EC_P256);
+  chain_save(TW_KEY_RSA2048);
   printf("tlswire %s against %s: instructions under callgrind "
          "(--toggle-collect=bench_measured), fixed operation counts\n",
          tlswire_version(), OpenSSL_version(OPENSSL_VERSION));
@@ -373,7 +460,7 @@ static int bench_callgrind(const char *only) {
   for (int i = 0; i < NROWS; i++)
     if (rows[i].kind < KIND_MEM_IDLE && strstr(rows[i].name, only) != NULL)
       cg_row(self, dir, i);
-  rmdir(dir);
+  certs_cleanup(dir);
   return 0;
 }
 
@@ -399,12 +486,15 @@ static long arg_number(const char *s, long lo, long hi) {
   return v;
 }
 
-static void usage(void) {
-  fprintf(stderr, "usage: tlswire-bench [--rounds N] [--only TEXT]\n"
-                  "       tlswire-bench --callgrind [--only TEXT]\n"
-                  "       tlswire-bench --list\n"
-                  "       tlswire-bench --one ROW --side raw|tlswire --ops N\n");
-  exit(2);
+/* Prints the usage to stdout and exits 0 (--help), or to stderr with 2. */
+static _Noreturn void usage(int status) {
+  fprintf(status ? stderr : stdout,
+          "usage: tlswire-bench [--rounds N] [--only TEXT]\n"
+          "       tlswire-bench --callgrind [--only TEXT]\n"
+          "       tlswire-bench --list\n"
+          "       tlswire-bench --one ROW --side raw|tlswire --ops N "
+          "[--certs DIR]\n");
+  exit(status);
 }
 
 static int list_rows(void) {
@@ -430,10 +520,14 @@ int main(int argc, char **argv) {
       one = (int)arg_number(arg_value(argc, argv, &i), 0, NROWS - 1);
     else if (strcmp(argv[i], "--side") == 0)
       side = arg_value(argc, argv, &i);
+    else if (strcmp(argv[i], "--certs") == 0)
+      certs_dir = arg_value(argc, argv, &i);
     else if (strcmp(argv[i], "--ops") == 0)
       ops = arg_number(arg_value(argc, argv, &i), 1, 1L << 30);
+    else if (strcmp(argv[i], "--help") == 0)
+      usage(0);
     else
-      usage();
+      usage(2);
   }
   memset(bench_data, 'x', sizeof bench_data);
   if (one >= 0)

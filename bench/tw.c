@@ -64,9 +64,9 @@ static tlswire_context *tw_ctx(const struct bench_row *row, int server) {
     tw_check(tlswire_context_set_mode(ctx, TLSWIRE_MODE_RELEASE_BUFFERS, NULL),
              "tlswire mode");
   tw_protocol(ctx, row);
-  tw_check(tlswire_context_set_session_cache_mode(ctx, TLSWIRE_SESS_CACHE_OFF,
-                                                  NULL),
-           "tlswire cache mode");
+  tw_check(
+      tlswire_context_set_session_cache_mode(ctx, TLSWIRE_SESS_CACHE_OFF, NULL),
+      "tlswire cache mode");
   int resume = row->kind == KIND_RESUME;
   /* No tlswire call for the ticket count: set it on libssl's context. */
   SSL_CTX_set_num_tickets(tlswire_context_get_ssl_ctx(ctx), resume ? 1 : 0);
