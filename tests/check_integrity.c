@@ -23,12 +23,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -37,6 +35,11 @@
 #include "bound.h"
 #include "conn_util.h"
 #include "testmain.h"
+
+#if TLSWIRE_HAVE_POSIX_TRANSPORTS
+#include <netinet/in.h>
+#include <sys/socket.h>
+#endif
 
 #define BIG ((size_t)128 * 1024)
 
@@ -522,6 +525,7 @@ START_TEST(bound_faulty_pipe_exact_delivery) {
 }
 END_TEST
 
+#if TLSWIRE_HAVE_POSIX_TRANSPORTS
 /* --- 4. connect / accept set the role the send path relies on ------------ */
 
 static void nonblocking(int fd) {
@@ -686,6 +690,14 @@ START_TEST(connect_accept_first_send_keeps_stream) {
 }
 END_TEST
 
+static void add_socket_tests(Suite *s) {
+  TW_ADD(s, connect_accept_first_send_keeps_stream);
+}
+#else
+/* A build without the POSIX transports has no tlswire_conn_connect. */
+static void add_socket_tests(Suite *s) { (void)s; }
+#endif
+
 /* --- 5. zero-copy window lifetime ----------------------------------------- */
 
 /* A memory-mode pair whose contexts release ring storage when it empties. */
@@ -798,7 +810,7 @@ static Suite *make_suite(void) {
   TW_ADD(s, bound_recv_into_returns_plaintext_with_output_stuck);
   TW_ADD(s, bound_recv_peek_returns_plaintext_with_output_stuck);
   TW_ADD(s, bound_faulty_pipe_exact_delivery);
-  TW_ADD(s, connect_accept_first_send_keeps_stream);
+  add_socket_tests(s);
   TW_ADD(s, window_survives_handshake_and_recv);
   TW_ADD(s, commit_needs_open_window);
   return s;
