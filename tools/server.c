@@ -231,9 +231,10 @@ static int listener_open(listener *l, tlswire_context *ctx, int lfd,
   *l = (listener){.ctx = ctx, .lfd = lfd, .use_fd = use_fd};
   if (use_fd)
     return TW_EXIT_OK;
+  /* With TLSWIRE_TRANSPORT_CLOSE the transport owns lfd from here on, and
+   * has already closed it if it failed. */
   rc = tlswire_transport_socket_new(&t, lfd, TLSWIRE_TRANSPORT_CLOSE);
   if (rc != TLSWIRE_OK) {
-    close(lfd);
     return tw_err(tw_exit_for(rc), "listening transport: %s",
                   tlswire_status_name(rc));
   }
