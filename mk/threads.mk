@@ -8,3 +8,4 @@ endif
 tests_check_threads_SOURCES = tests/check_threads.c
 tests_check_threads_CFLAGS = $(TEST_CFLAGS) $(PTHREAD_CFLAGS)
 tests_check_threads_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
+EXTRA_DIST += tests/tsan.supp
