@@ -73,23 +73,12 @@ static tlswire_context *san_server(const char *san) {
   return ctx;
 }
 
-/* Adds ca's certificate to ctx's trust anchors. */
-static void trust(tlswire_context *ctx, X509 *ca) {
-  char *pem = NULL;
-  size_t len = 0;
-  ck_assert_int_eq(tw_cert_pem(ca, &pem, &len), 0);
-  ck_assert_int_eq(tlswire_context_load_verify_locations_mem(
-                       ctx, pem, len, TLSWIRE_FILETYPE_PEM),
-                   TLSWIRE_OK);
-  free(pem);
-}
-
 /* A secure client context that also trusts the fixture CA. */
 static tlswire_context *secure_client(void) {
   tlswire_context *ctx = NULL;
   ck_assert_int_eq(tlswire_context_new_secure(&ctx, TLSWIRE_PURPOSE_CLIENT),
                    TLSWIRE_OK);
-  trust(ctx, tw_fixture_chain(FIXTURE_TYPE)->ca);
+  cu_trust(ctx, tw_fixture_chain(FIXTURE_TYPE)->ca);
   return ctx;
 }
 
@@ -384,7 +373,7 @@ START_TEST(untrusted_chain) {
   ck_assert_int_eq(tlswire_context_new_secure(&c, TLSWIRE_PURPOSE_CLIENT),
                    TLSWIRE_OK);
   if (_i == 1)
-    trust(c, tw_fixture_client(FIXTURE_TYPE)->ca);
+    cu_trust(c, tw_fixture_client(FIXTURE_TYPE)->ca);
   tlswire_context *s = fixture_server();
   assert_verify_failed(connect_named(c, s, "server.test"),
                        X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);

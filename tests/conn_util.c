@@ -46,7 +46,7 @@ void cu_connect(tw_pair *p, tlswire_context *cctx, tlswire_context *sctx) {
                  tlswire_error_message(tlswire_conn_last_error(p->server)));
 }
 
-static void load_ca(tlswire_context *ctx, X509 *ca) {
+void cu_trust(tlswire_context *ctx, X509 *ca) {
   char *pem = NULL;
   size_t len = 0;
   ck_assert_int_eq(tw_cert_pem(ca, &pem, &len), 0);
@@ -60,7 +60,7 @@ tlswire_context *cu_mtls_server_ctx(tw_key_type type, int version) {
   tlswire_context *ctx = tw_server_ctx(TLSWIRE_TLS_METHOD, type);
   ck_assert_ptr_nonnull(ctx);
   cu_pin(ctx, version);
-  load_ca(ctx, tw_fixture_client(type)->ca);
+  cu_trust(ctx, tw_fixture_client(type)->ca);
   ck_assert_int_eq(
       tlswire_context_set_verify(
           ctx, TLSWIRE_VERIFY_PEER | TLSWIRE_VERIFY_FAIL_IF_NO_PEER_CERT, NULL,

@@ -25,6 +25,9 @@ void cu_connect(tw_pair *p, tlswire_context *cctx, tlswire_context *sctx);
 /* Mutual TLS: the server (fixture chain of type) demands a client
  * certificate from tw_fixture_client(type)'s CA; the client presents the
  * client leaf + intermediate and verifies the server. New references. */
+/* Adds ca's certificate to ctx's trust anchors (asserting success). */
+void cu_trust(tlswire_context *ctx, X509 *ca);
+
 tlswire_context *cu_mtls_server_ctx(tw_key_type type, int version);
 tlswire_context *cu_mtls_client_ctx(tw_key_type type, int version);
 
