@@ -64,7 +64,9 @@ START_TEST(transport_new_validates_ops) {
   ck_assert_int_eq(tlswire_transport_new(NULL, &ops, &e), TLSWIRE_E_INVALID);
   ck_assert_int_eq(tlswire_transport_new(&t, NULL, &e), TLSWIRE_E_INVALID);
   ck_assert_ptr_null(t);
-  ops.version = 2;
+  ops.version = TLSWIRE_TRANSPORT_OPS_VERSION + 1;
+  ck_assert_int_eq(tlswire_transport_new(&t, &ops, &e), TLSWIRE_E_UNSUPPORTED);
+  ops.version = 0;
   ck_assert_int_eq(tlswire_transport_new(&t, &ops, &e), TLSWIRE_E_UNSUPPORTED);
   ops.version = TLSWIRE_TRANSPORT_OPS_VERSION;
   ops.send = NULL;

@@ -91,7 +91,7 @@ START_TEST(fd_short_reads_would_block_and_eof) {
   while ((rc = tlswire_transport_send(t, buf, sizeof buf, &n)) == TLSWIRE_OK)
     ;
   ck_assert_int_eq(rc, TLSWIRE_E_WANT_WRITE);
-  ck_assert_int_eq(t->ops->shutdown(t->io), TLSWIRE_OK); /* closes wfd */
+  ck_assert_int_eq(t->ops.shutdown(t->io), TLSWIRE_OK); /* closes wfd */
   ck_assert(!is_open(p[1]));
   while (tlswire_transport_recv(t, buf, sizeof buf, &n) == TLSWIRE_OK && n > 0)
     ;

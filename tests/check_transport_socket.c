@@ -153,7 +153,7 @@ START_TEST(socket_shutdown_half_closes) {
   ck_assert_int_eq(
       tlswire_transport_socket_new(&t, sv[0], TLSWIRE_TRANSPORT_CLOSE),
       TLSWIRE_OK);
-  ck_assert_int_eq(t->ops->shutdown(t->io), TLSWIRE_OK);
+  ck_assert_int_eq(t->ops.shutdown(t->io), TLSWIRE_OK);
   char c;
   ck_assert_int_eq(read(sv[1], &c, 1), 0);
   tlswire_transport_free(t);

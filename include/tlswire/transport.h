@@ -50,8 +50,18 @@ extern "C" {
 typedef struct tlswire_transport tlswire_transport;
 typedef struct tlswire_conn tlswire_conn;
 
-/* The version of tlswire_transport_ops this header describes. */
-#define TLSWIRE_TRANSPORT_OPS_VERSION 1u
+/* The version of tlswire_transport_ops this header describes. Tables of an
+ * earlier version (1: the fields up to destroy) are still accepted: the
+ * library reads only the fields that version has. */
+#define TLSWIRE_TRANSPORT_OPS_VERSION 2u
+
+/* What a transport can do, reported by its caps callback (version 2). */
+#define TLSWIRE_TRANSPORT_CAP_DATAGRAM 0x1u /* one send / recv per datagram */
+#define TLSWIRE_TRANSPORT_CAP_HALF_CLOSE 0x2u /* shutdown ends our output only */
+
+/* Events a connection waits for (tlswire_conn_get_wait, ops->wait). */
+#define TLSWIRE_WAIT_READ 0x1u
+#define TLSWIRE_WAIT_WRITE 0x2u
 
 /*
  * A transport's operations; io is the user's pointer given to
@@ -61,32 +71,72 @@ typedef struct tlswire_conn tlswire_conn;
  * when it would block (nothing moved), or TLSWIRE_E_SYSCALL on failure with
  * errno set to what it saw (EPIPE, ECONNRESET, ...; 0 is reported as EIO).
  *
+ * Version 1 fields:
  * send: transmit up to len (> 0) bytes of buf and store in *sent how many
  *   were taken (may be fewer than len; on a datagram transport, all of them:
  *   one call is one datagram).
  * recv: receive up to len (> 0) bytes into buf and store *received. OK with
  *   *received == 0 means end of file. On a datagram transport one call
  *   returns one datagram.
- * shutdown: optional (NULL): half-close the write side.
- * fileno: optional (NULL): a descriptor to poll(), or -1.
+ * shutdown: optional (NULL): half-close the write side (the peer reads end
+ *   of file after the bytes already sent; our input stays open).
+ * fileno: optional (NULL): a descriptor to poll(), or -1. Superseded by
+ *   get_fds in version 2 (used when get_fds is NULL, for both directions).
  * destroy: optional (NULL): release io; called by tlswire_transport_free.
+ *
+ * Version 2 fields (ignored in a table whose version is 1):
+ * caps: optional (NULL: a byte stream, half-close iff shutdown is set):
+ *   TLSWIRE_TRANSPORT_CAP_* bits for this io, asked once when a connection
+ *   binds the transport. A DTLS connection needs CAP_DATAGRAM, a TLS one a
+ *   stream (binding refuses a mismatch with TLSWIRE_E_INVALID).
+ * get_fds: optional (NULL): store the descriptor to poll for input in
+ *   *read_fd and the one to poll for output in *write_fd (-1 for none; a
+ *   socket gives the same descriptor twice). Returns TLSWIRE_OK.
+ * wait: optional (NULL): block until the transport can move bytes in the
+ *   direction(s) of events (TLSWIRE_WAIT_*) or timeout_ms (>= 0) passed;
+ *   TLSWIRE_OK when ready, TLSWIRE_E_WANT_READ / _WANT_WRITE on timeout,
+ *   TLSWIRE_E_SYSCALL on failure. The library calls it only to bound a
+ *   blocking wait in time (a graceful close's drain, a DTLS timer on a
+ *   blocking transport); without it those waits are bounded by the
+ *   transport's own blocking behaviour.
+ * mtu: optional (NULL): for a datagram transport, the largest datagram
+ *   payload it can carry now (the path MTU less IP and UDP headers), or 0
+ *   when unknown. DTLS uses it unless the connection's MTU was set.
  */
 typedef struct tlswire_transport_ops {
-  unsigned version; /* TLSWIRE_TRANSPORT_OPS_VERSION */
+  unsigned version; /* TLSWIRE_TRANSPORT_OPS_VERSION (or 1) */
   int (*send)(void *io, const void *buf, size_t len, size_t *sent);
   int (*recv)(void *io, void *buf, size_t len, size_t *received);
   int (*shutdown)(void *io);
   int (*fileno)(void *io);
   void (*destroy)(void *io);
+  /* version 2 */
+  unsigned (*caps)(void *io);
+  int (*get_fds)(void *io, int *read_fd, int *write_fd);
+  int (*wait)(void *io, unsigned events, int timeout_ms);
+  size_t (*mtu)(void *io);
 } tlswire_transport_ops;
+
+/* The layout of a version 1 table, for code written against it. Pass a
+ * pointer to one (cast to const tlswire_transport_ops *) with version 1. */
+typedef struct tlswire_transport_ops_v1 {
+  unsigned version; /* 1 */
+  int (*send)(void *io, const void *buf, size_t len, size_t *sent);
+  int (*recv)(void *io, void *buf, size_t len, size_t *received);
+  int (*shutdown)(void *io);
+  int (*fileno)(void *io);
+  void (*destroy)(void *io);
+} tlswire_transport_ops_v1;
 
 /*
  * A transport over the user's own vtable; works with no POSIX at all.
- * ops is borrowed (it must outlive the transport; a static const table is
- * the usual choice); io is handed back to every callback and is released by
+ * io is handed back to every callback and is released by
  * ops->destroy (if set) when the transport is freed.
+ * The table is read as its version says (1 or 2) and copied: later changes to
+ * it are not seen.
  * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL out or ops, a NULL send or
- * recv), TLSWIRE_E_UNSUPPORTED (ops->version is not one this library knows),
+ * recv), TLSWIRE_E_UNSUPPORTED (ops->version is 0 or above
+ * TLSWIRE_TRANSPORT_OPS_VERSION),
  * TLSWIRE_E_NOMEM. On failure *out is NULL and destroy is not called.
  */
 TLSWIRE_API int tlswire_transport_new(tlswire_transport **out,
@@ -127,7 +177,8 @@ TLSWIRE_API int tlswire_transport_socket_new(tlswire_transport **out, int fd,
  * SIGPIPE: for non-sockets the signal is blocked in the calling thread for
  * the duration of the write and a SIGPIPE that write raised is discarded (a
  * SIGPIPE already pending for another reason is left alone); the process's
- * signal handlers are never changed. fileno reports rfd. The descriptors are
+ * signal handlers are never changed. get_fds reports rfd and wfd, fileno
+ * rfd. The descriptors are
  * closed on free (once if equal) only with TLSWIRE_TRANSPORT_CLOSE.
  * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL out, a negative descriptor,
  * unknown flags), TLSWIRE_E_NOMEM, TLSWIRE_E_UNSUPPORTED (a build with
@@ -276,6 +327,54 @@ TLSWIRE_API int tlswire_conn_sock_shutdown(tlswire_conn *conn, int how);
  * transport, before waiting only for input.
  */
 TLSWIRE_API int tlswire_conn_flush(tlswire_conn *conn);
+
+/* What an event loop waits for before calling a bound connection again. */
+typedef struct tlswire_wait {
+  unsigned events; /* TLSWIRE_WAIT_READ and/or TLSWIRE_WAIT_WRITE, or 0 */
+  int read_fd;     /* poll this for input (POLLIN); -1: the transport has no
+                      descriptor, its own signal tells */
+  int write_fd;    /* poll this for output (POLLOUT); -1 likewise */
+  int timeout_ms;  /* call again after this long even without an event (a
+                      DTLS retransmission timer, a graceful close's
+                      deadline); -1: no timer */
+} tlswire_wait;
+
+/*
+ * The event-loop call: what a bound connection waits for after its last
+ * call returned TLSWIRE_E_WANT_READ or TLSWIRE_E_WANT_WRITE (or after any
+ * call: WRITE is set whenever ciphertext waits in the output ring, READ when
+ * the last call stopped for input). Wait for any of the events on the
+ * descriptors, or for timeout_ms, then repeat the call that stopped. events
+ * is 0 when nothing is awaited (call again now, or the connection is idle).
+ * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL conn or w), TLSWIRE_E_STATE
+ * (memory mode: the caller moves the bytes and knows).
+ */
+TLSWIRE_API int tlswire_conn_get_wait(const tlswire_conn *conn,
+                                      tlswire_wait *w);
+
+/*
+ * Graceful close of a bound connection, in steps that each resume where the
+ * last one stopped:
+ *   1. send close_notify (when the handshake completed and no fatal error
+ *      happened; else skip);
+ *   2. flush the output ring to the transport;
+ *   3. half-close the transport (ops->shutdown, when it has one);
+ *   4. drain: read and discard the peer's bytes until its end of stream,
+ *      drain_max bytes, or timeout_ms milliseconds since the first call
+ *      (timeout_ms < 0: no time bound), so that the peer reads our alert or
+ *      close_notify and never a reset caused by unread input.
+ * Returns TLSWIRE_OK when done (the bounds reached count as done): free the
+ * connection then. TLSWIRE_E_WANT_READ / TLSWIRE_E_WANT_WRITE on a
+ * non-blocking transport: wait as tlswire_conn_get_wait says (its
+ * timeout_ms includes the deadline) and call again with the same
+ * arguments. On a blocking transport the call returns when done; the drain
+ * is bounded in time only through ops->wait (the socket and fd transports
+ * have it). TLSWIRE_E_SYSCALL when the transport failed (the connection is
+ * closed as far as it can be; free it). TLSWIRE_E_STATE in memory mode,
+ * TLSWIRE_E_INVALID for NULL conn. Plaintext still arriving is discarded.
+ */
+TLSWIRE_API int tlswire_conn_close(tlswire_conn *conn, int timeout_ms,
+                                   size_t drain_max);
 
 #ifdef __cplusplus
 }
