@@ -4,13 +4,28 @@
 libtlswire_core_la_SOURCES += \
 	src/transport.c src/transport.h \
 	src/bind.c src/bind.h \
-	transports/pipe.c
+	src/conn_wait.c src/dtls.h
 if POSIX_TRANSPORTS
-libtlswire_core_la_SOURCES += transports/socket.c transports/fd.c
-else
-libtlswire_core_la_SOURCES += transports/noposix.c
+libtlswire_core_la_SOURCES += src/conn_socket.c
 endif
-EXTRA_DIST += transports/README
+
+# The built-in transports are compiled as a user's would be: their include
+# path holds the public headers only (no src/), which proves that they need
+# nothing else. The core (and so libtlswire and the tests) links them in.
+noinst_LTLIBRARIES += libtlswire-transports.la
+libtlswire_transports_la_SOURCES = transports/pipe.c
+if POSIX_TRANSPORTS
+libtlswire_transports_la_SOURCES += transports/socket.c transports/fd.c \
+	transports/fdutil.c transports/fdutil.h
+else
+libtlswire_transports_la_SOURCES += transports/noposix.c
+endif
+libtlswire_transports_la_CPPFLAGS = -I$(top_srcdir)/include \
+	-I$(top_builddir)/include $(OPENSSL_CFLAGS)
+libtlswire_transports_la_CFLAGS = $(AM_CFLAGS) $(VISIBILITY_CFLAGS) \
+	-DTLSWIRE_BUILDING
+libtlswire_core_la_LIBADD += libtlswire-transports.la
+EXTRA_DIST += transports/README tests/check-transport-includes.sh
 
 # Driving bound connections in tests.
 tests_libtwtest_la_SOURCES += tests/helpers/bound.c tests/helpers/bound.h
@@ -46,3 +61,6 @@ tests_check_socket_conn_LDADD = $(TEST_LIBS)
 # The custom-transport example: built and run by make check (TAP output).
 examples_custom_transport_SOURCES = examples/custom_transport.c
 examples_custom_transport_LDADD = libtlswire.la $(OPENSSL_LIBS)
+
+# transports/ includes nothing of the core (the include path proves it too).
+TESTS += tests/check-transport-includes.sh

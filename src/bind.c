@@ -56,8 +56,9 @@ int tlswire_bound_flush(struct tlswire_bound *b) {
   return TLSWIRE_OK;
 }
 
+/* The transport's caps, as the connection cached them when it bound it. */
 int tlswire_bound_datagram(const struct tlswire_bound *b) {
-  return b->transport->datagram;
+  return (b->transport->caps & TLSWIRE_TRANSPORT_CAP_DATAGRAM) != 0;
 }
 
 /* --- the BIO ---------------------------------------------------------------
@@ -97,7 +98,7 @@ static int bound_write(BIO *bio, const char *buf, size_t len,
   *written = 0;
   if (b->io_errno != 0)
     return bio_failed();
-  if (b->transport->datagram)
+  if (tlswire_bound_datagram(b))
     return dgram_write(bio, b, buf, len, written);
   if (tlswire_bound_flush(b) == TLSWIRE_E_SYSCALL)
     return bio_failed();

@@ -9,6 +9,7 @@
 
 #include "conn.h"
 #include "context.h"
+#include "dtls.h"
 #include "safety.h"
 #include "transport.h"
 
@@ -65,9 +66,11 @@ static int conn_io_init(tlswire_conn *conn, const tlswire_context *ctx,
   size_t capacity = ctx->ring_capacity;
   conn->release =
       (SSL_CTX_get_mode(ctx->ssl_ctx) & SSL_MODE_RELEASE_BUFFERS) != 0;
-  if (t != NULL)
+  if (t != NULL) {
+    t->caps = tlswire_transport_caps(t); /* asked once, at bind */
     return tlswire_bound_new(&conn->bound, t, capacity,
                              capacity + TLSWIRE_RECORD_ROOM);
+  }
   if (tlswire_ring_init(&conn->mem.in, capacity, capacity) != 0 ||
       tlswire_ring_init(&conn->mem.out, capacity, capacity + TLSWIRE_RECORD_ROOM) !=
           0)
@@ -121,6 +124,23 @@ static int io_init_failed(struct tlswire_error *rec, int rc) {
   return rc;
 }
 
+/* A DTLS connection needs a datagram transport, a TLS one a stream: a
+ * record layer over the wrong kind splits or merges datagrams. */
+static int transport_fits(tlswire_conn *conn) {
+  if (conn->bound == NULL)
+    return TLSWIRE_OK;
+  int dtls = SSL_is_dtls(conn->ssl) != 0;
+  if (dtls == tlswire_bound_datagram(conn->bound)) {
+    tlswire_dtls_bind(conn);
+    return TLSWIRE_OK;
+  }
+  return tlswire_error_set(
+      tlswire_error_thread(), TLSWIRE_E_INVALID,
+      dtls ? "a DTLS context needs a datagram transport "
+             "(TLSWIRE_TRANSPORT_CAP_DATAGRAM)"
+           : "a TLS context needs a stream transport, not a datagram one");
+}
+
 /* The transport t is the connection's from the start: freed on failure,
  * unless it belongs to another connection. Failures are recorded in the
  * thread's record. */
@@ -145,12 +165,17 @@ static int conn_create(tlswire_conn **out, tlswire_context *ctx,
   rc = conn_ssl_init(conn, ctx);
   if (rc != TLSWIRE_OK)
     goto fail_ssl;
+  rc = transport_fits(conn);
+  if (rc != TLSWIRE_OK)
+    goto fail_fit;
   tlswire_context_ref(ctx);
   tlswire_context_freeze(ctx);
   conn->ctx = ctx;
   *out = conn;
   return TLSWIRE_OK;
 
+fail_fit:
+  SSL_free(conn->ssl); /* and its BIO; the bound state frees t */
 fail_ssl:
   conn_io_free(conn);
   OPENSSL_free(conn);

@@ -37,6 +37,7 @@ struct tlswire_conn {
   tlswire_info_cb info_cb; /* set_info_callback */
   void *info_arg;
   struct tlswire_cb_pending cb_pending; /* a callback failed in this call */
+  unsigned last_want; /* TLSWIRE_WAIT_* the last driver call stopped for */
 };
 
 /* The connection that owns ssl, or NULL for an SSL tlswire did not make. */

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 
 #include "driver.h"
+#include "dtls.h"
 #include "safety.h"
 #include "transport.h"
 
@@ -159,6 +160,65 @@ static int step(tlswire_conn *conn, const struct tlswire_io *io) {
   }
 }
 
+/* --- DTLS timers on a bound connection ------------------------------------ */
+
+static int is_bound_dtls(const tlswire_conn *conn) {
+  return conn->bound != NULL && SSL_is_dtls(conn->ssl);
+}
+
+static int drives_timer(const struct tlswire_io *io) {
+  return io->op != TLSWIRE_IO_DTLS_LISTEN && io->op != TLSWIRE_IO_DTLS_TIMEOUT;
+}
+
+static int timeout_step(tlswire_conn *conn) {
+  static const struct tlswire_io timeout = {.op = TLSWIRE_IO_DTLS_TIMEOUT};
+  return step(conn, &timeout);
+}
+
+/* Bound DTLS, before the step: the transport's MTU (until the first
+ * flight), and the retransmission of a flight whose timer expired, so that
+ * an event loop only has to call again when get_wait's timeout passed. */
+static int dtls_pre(tlswire_conn *conn, const struct tlswire_io *io) {
+  if (!is_bound_dtls(conn) || !drives_timer(io))
+    return TLSWIRE_OK;
+  if (SSL_in_before(conn->ssl))
+    tlswire_dtls_apply_mtu(conn);
+  if (tlswire_dtls_timer_ms(conn) != 0)
+    return TLSWIRE_OK;
+  int rc = timeout_step(conn);
+  return rc < 0 ? rc : TLSWIRE_OK;
+}
+
+/* The step; on a blocking transport whose recv stopped at the DTLS timer
+ * (tlswire_transport_recv), retransmit and go on waiting. libssl gives up
+ * by itself after its maximum number of timeouts. */
+static int step_timed(tlswire_conn *conn, const struct tlswire_io *io) {
+  if (conn->bound == NULL)
+    return step(conn, io);
+  tlswire_transport *t = conn->bound->transport;
+  tlswire_transport_take_timeout(t);
+  int rc = step(conn, io);
+  while (rc == TLSWIRE_E_WANT_READ && tlswire_transport_take_timeout(t)) {
+    int tr = timeout_step(conn);
+    if (tr < 0)
+      return tr;
+    rc = step(conn, io);
+  }
+  return rc;
+}
+
+/* What the call stopped for, for tlswire_conn_get_wait. */
+static unsigned want_of(int rc) {
+  switch (rc) {
+  case TLSWIRE_E_WANT_READ:
+    return TLSWIRE_WAIT_READ;
+  case TLSWIRE_E_WANT_WRITE:
+    return TLSWIRE_WAIT_WRITE;
+  default:
+    return 0;
+  }
+}
+
 /* --- around the step ------------------------------------------------------ */
 
 static int is_read(const struct tlswire_io *io) {
@@ -209,7 +269,10 @@ int tlswire_drive(tlswire_conn *conn, const struct tlswire_io *io) {
   conn->cb_pending.code = TLSWIRE_OK;
   int rc = drive_pre(conn, io);
   if (rc == TLSWIRE_OK)
-    rc = drive_post(conn, io, step(conn, io));
+    rc = dtls_pre(conn, io);
+  if (rc == TLSWIRE_OK)
+    rc = drive_post(conn, io, step_timed(conn, io));
+  conn->last_want = want_of(rc);
   tlswire_conn_release_idle(conn);
   /* The contract itself: bytes moved only with TLSWIRE_OK. Zeroing the
    * count here would hide bytes libssl took, so it is asserted instead. */
@@ -265,13 +328,6 @@ int tlswire_conn_shutdown(tlswire_conn *conn) {
 
 /* --- public: the transport of a bound connection -------------------------- */
 
-int tlswire_conn_fileno(const tlswire_conn *conn) {
-  if (conn == NULL)
-    return TLSWIRE_E_INVALID;
-  int fd = conn->bound ? tlswire_transport_fileno(conn->bound->transport) : -1;
-  return fd >= 0 ? fd : TLSWIRE_E_STATE;
-}
-
 int tlswire_conn_flush(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
   if (conn->bound == NULL)
@@ -279,6 +335,9 @@ int tlswire_conn_flush(tlswire_conn *conn) {
                              "flush on a connection in memory mode");
   int rc = tlswire_bound_flush(conn->bound);
   tlswire_conn_release_idle(conn);
+  /* Adds output; what the last call waits for stays (a spurious wake-up
+   * costs a call, a lost one a hang). */
+  conn->last_want |= want_of(rc);
   switch (rc) {
   case TLSWIRE_OK:
     return TLSWIRE_OK;

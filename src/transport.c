@@ -46,9 +46,9 @@ int tlswire_transport_fileno(const tlswire_transport *t) {
   return rfd >= 0 ? rfd : wfd;
 }
 
-void *tlswire_transport_io_if(const tlswire_transport *t,
-                              const tlswire_transport_ops *ops) {
-  return t != NULL && t->table == ops ? t->io : NULL;
+void *tlswire_transport_get_io(const tlswire_transport *t,
+                               const tlswire_transport_ops *ops) {
+  return t != NULL && ops != NULL && t->table == ops ? t->io : NULL;
 }
 
 unsigned tlswire_transport_caps(const tlswire_transport *t) {
@@ -110,9 +110,33 @@ int tlswire_transport_send(tlswire_transport *t, const void *buf, size_t len,
   return rc;
 }
 
+/* A bounded recv: waits for input no longer than recv_bound says. OK when
+ * the recv itself may go ahead (input ready, no bound, or a transport whose
+ * wait failed: its recv will report why). */
+static int recv_wait(tlswire_transport *t) {
+  if (t->recv_bound == NULL || t->ops.wait == NULL)
+    return TLSWIRE_OK;
+  int ms = t->recv_bound(t->recv_bound_arg);
+  if (ms < 0)
+    return TLSWIRE_OK;
+  int rc = tlswire_transport_wait(t, TLSWIRE_WAIT_READ, ms);
+  if (rc != TLSWIRE_E_WANT_READ && rc != TLSWIRE_E_WANT_WRITE)
+    return TLSWIRE_OK;
+  t->recv_timed_out = 1;
+  return TLSWIRE_E_WANT_READ;
+}
+
+int tlswire_transport_take_timeout(tlswire_transport *t) {
+  int was = t->recv_timed_out;
+  t->recv_timed_out = 0;
+  return was;
+}
+
 int tlswire_transport_recv(tlswire_transport *t, void *buf, size_t len,
                            size_t *received) {
   *received = 0;
+  if (recv_wait(t) != TLSWIRE_OK)
+    return TLSWIRE_E_WANT_READ;
   errno = 0;
   int rc = transport_status(t->ops.recv(t->io, buf, len, received));
   if (rc == TLSWIRE_OK && *received > len)

@@ -5,6 +5,8 @@
  * ttys) have no such flag, so SIGPIPE is blocked in the calling thread for
  * the duration of the write and a SIGPIPE that this write raised is taken
  * back with sigtimedwait: the process's handlers are never touched.
+ *
+ * Written as a user's transport would be, on the public API alone.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,8 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "safety.h"
-#include "transport.h"
+#include <tlswire/tlswire.h>
+
+#include "fdutil.h"
 
 struct fd_io {
   int rfd;
@@ -94,6 +97,31 @@ static int fd_shutdown(void *io) {
 
 static int fd_fileno(void *io) { return ((struct fd_io *)io)->rfd; }
 
+static int fd_get_fds(void *io, int *read_fd, int *write_fd) {
+  struct fd_io *f = io;
+  *read_fd = f->rfd;
+  *write_fd = f->wfd;
+  return TLSWIRE_OK;
+}
+
+static int fd_wait(void *io, unsigned events, int timeout_ms) {
+  struct fd_io *f = io;
+  return tlswire_fd_wait(f->rfd, f->wfd, events, timeout_ms);
+}
+
+/* Half-close only where fd_shutdown can really end the output alone: a
+ * socket, or a write descriptor of its own that the transport may close. */
+static unsigned fd_caps(void *io) {
+  struct fd_io *f = io;
+  unsigned caps = (f->flags & TLSWIRE_TRANSPORT_DATAGRAM)
+                      ? TLSWIRE_TRANSPORT_CAP_DATAGRAM
+                      : 0u;
+  if (f->wfd_is_socket ||
+      ((f->flags & TLSWIRE_TRANSPORT_CLOSE) && f->wfd != f->rfd))
+    caps |= TLSWIRE_TRANSPORT_CAP_HALF_CLOSE;
+  return caps;
+}
+
 static void fd_close_all(int rfd, int wfd) {
   if (rfd >= 0)
     close(rfd);
@@ -115,38 +143,32 @@ static const tlswire_transport_ops fd_ops = {
     .shutdown = fd_shutdown,
     .fileno = fd_fileno,
     .destroy = fd_destroy,
+    .caps = fd_caps,
+    .get_fds = fd_get_fds,
+    .wait = fd_wait,
 };
 
-static int is_socket(int fd) {
-  int type;
-  socklen_t len = sizeof type;
-  return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
-}
-
 static int fd_make(tlswire_transport **out, int rfd, int wfd, unsigned flags) {
-  TW_GUARD(rfd >= 0 && wfd >= 0, TLSWIRE_E_INVALID);
-  TW_GUARD((flags & ~(TLSWIRE_TRANSPORT_CLOSE | TLSWIRE_TRANSPORT_DATAGRAM)) ==
-               0,
-           TLSWIRE_E_INVALID);
+  if (rfd < 0 || wfd < 0 ||
+      (flags & ~(TLSWIRE_TRANSPORT_CLOSE | TLSWIRE_TRANSPORT_DATAGRAM)) != 0)
+    return TLSWIRE_E_INVALID;
   struct fd_io *f = calloc(1, sizeof *f);
   if (f == NULL)
     return TLSWIRE_E_NOMEM;
   f->rfd = rfd;
   f->wfd = wfd;
   f->flags = flags;
-  f->wfd_is_socket = is_socket(wfd);
+  f->wfd_is_socket = tlswire_fd_socket_type(wfd) >= 0;
   int rc = tlswire_transport_new(out, &fd_ops, f);
-  if (rc != TLSWIRE_OK) {
+  if (rc != TLSWIRE_OK)
     free(f);
-    return rc;
-  }
-  (*out)->datagram = (flags & TLSWIRE_TRANSPORT_DATAGRAM) != 0;
-  return TLSWIRE_OK;
+  return rc;
 }
 
 int tlswire_transport_fd_new(tlswire_transport **out, int rfd, int wfd,
                              unsigned flags) {
-  TW_GUARD(out != NULL, TLSWIRE_E_INVALID);
+  if (out == NULL)
+    return TLSWIRE_E_INVALID;
   *out = NULL;
   int rc = fd_make(out, rfd, wfd, flags);
   if (rc != TLSWIRE_OK && (flags & TLSWIRE_TRANSPORT_CLOSE))

@@ -14,8 +14,6 @@
 #include <openssl/crypto.h>
 #include <tlswire/tlswire.h>
 
-#include "transport.h" /* the transport's datagram flag */
-
 #define PIPE_DGRAM_HDR 2u
 #define PIPE_DGRAM_MAX 0xffffu
 #define PIPE_CAPACITY_MAX TLSWIRE_PIPE_CAPACITY_MAX
@@ -31,6 +29,7 @@ struct pipe_queue {
 struct pipe_shared {
   struct pipe_queue dir[2];  /* dir[s]: bytes sent by end s */
   tlswire_transport *end[2]; /* NULL once that end is freed */
+  int shut[2];               /* end s half-closed its output */
   int datagram;
   unsigned char storage[]; /* both queues' bytes, in this one allocation */
 };
@@ -155,7 +154,7 @@ static int pipe_send(void *io, const void *buf, size_t len, size_t *sent) {
     return fail(EINVAL);
   if (reset_due(e))
     return fail(ECONNRESET);
-  if (e->p->end[!e->side] == NULL)
+  if (e->p->end[!e->side] == NULL || e->p->shut[e->side])
     return fail(EPIPE);
   size_t n;
   int rc = send_room(e, len, &n);
@@ -203,7 +202,8 @@ static int pipe_recv(void *io, void *buf, size_t len, size_t *received) {
     return fail(EINVAL);
   if (reset_due(e))
     return fail(ECONNRESET);
-  int at_eof = eof_due(e) || (q->len == 0 && e->p->end[!e->side] == NULL);
+  int peer_done = e->p->end[!e->side] == NULL || e->p->shut[!e->side];
+  int at_eof = eof_due(e) || (q->len == 0 && peer_done);
   if (!at_eof && q->len == 0)
     return TLSWIRE_E_WANT_READ;
   if (wb_hit(&e->wb_recv))
@@ -227,11 +227,26 @@ static void pipe_destroy(void *io) {
     OPENSSL_free(p);
 }
 
+/* Half-close: the other end reads end of file after what is in flight. */
+static int pipe_shutdown(void *io) {
+  struct pipe_end *e = io;
+  e->p->shut[e->side] = 1;
+  return TLSWIRE_OK;
+}
+
+static unsigned pipe_caps(void *io) {
+  const struct pipe_end *e = io;
+  return TLSWIRE_TRANSPORT_CAP_HALF_CLOSE |
+         (e->p->datagram ? TLSWIRE_TRANSPORT_CAP_DATAGRAM : 0u);
+}
+
 static const tlswire_transport_ops pipe_ops = {
     .version = TLSWIRE_TRANSPORT_OPS_VERSION,
     .send = pipe_send,
     .recv = pipe_recv,
+    .shutdown = pipe_shutdown,
     .destroy = pipe_destroy,
+    .caps = pipe_caps,
 };
 
 /* 1 if capacity is in (0, PIPE_CAPACITY_MAX] and the storage of both
@@ -300,7 +315,7 @@ fail_end0:
 /* --- the fault setters ---------------------------------------------------- */
 
 static struct pipe_end *pipe_end_of(tlswire_transport *t) {
-  return tlswire_transport_io_if(t, &pipe_ops);
+  return tlswire_transport_get_io(t, &pipe_ops);
 }
 
 int tlswire_transport_pipe_set_max_chunk(tlswire_transport *end,
@@ -352,8 +367,5 @@ int tlswire_transport_pipe_set_datagram(tlswire_transport *end, int on) {
   if (p->dir[0].len != 0 || p->dir[1].len != 0)
     return TLSWIRE_E_STATE;
   p->datagram = on != 0;
-  for (int s = 0; s < 2; s++)
-    if (p->end[s] != NULL)
-      p->end[s]->datagram = p->datagram;
   return TLSWIRE_OK;
 }

@@ -87,8 +87,10 @@ typedef struct tlswire_conn tlswire_conn;
  * Version 2 fields (ignored in a table whose version is 1):
  * caps: optional (NULL: a byte stream, half-close iff shutdown is set):
  *   TLSWIRE_TRANSPORT_CAP_* bits for this io, asked once when a connection
- *   binds the transport. A DTLS connection needs CAP_DATAGRAM, a TLS one a
- *   stream (binding refuses a mismatch with TLSWIRE_E_INVALID).
+ *   binds the transport (tlswire_conn_new): a later change is not seen. A
+ *   DTLS connection needs CAP_DATAGRAM, a TLS one a stream
+ *   (tlswire_conn_new refuses a mismatch with TLSWIRE_E_INVALID, frees the
+ *   transport and says which in the thread's error record).
  * get_fds: optional (NULL): store the descriptor to poll for input in
  *   *read_fd and the one to poll for output in *write_fd (-1 for none; a
  *   socket gives the same descriptor twice). Returns TLSWIRE_OK.
@@ -97,11 +99,17 @@ typedef struct tlswire_conn tlswire_conn;
  *   TLSWIRE_OK when ready, TLSWIRE_E_WANT_READ / _WANT_WRITE on timeout,
  *   TLSWIRE_E_SYSCALL on failure. The library calls it only to bound a
  *   blocking wait in time (a graceful close's drain, a DTLS timer on a
- *   blocking transport); without it those waits are bounded by the
- *   transport's own blocking behaviour.
+ *   blocking transport: a DTLS connection calls wait(READ, time to its
+ *   timer) before each recv while a timer runs, and retransmits when it
+ *   times out); without it those waits are bounded by the transport's own
+ *   blocking behaviour. A transport whose send / recv would not block
+ *   anyway (a non-blocking descriptor) returns TLSWIRE_OK at once: its
+ *   calls then report the would-block themselves.
  * mtu: optional (NULL): for a datagram transport, the largest datagram
  *   payload it can carry now (the path MTU less IP and UDP headers), or 0
- *   when unknown. DTLS uses it unless the connection's MTU was set.
+ *   when unknown. Asked at a DTLS connection's first handshake step; a
+ *   value > 0 becomes its MTU (SSL_set_mtu) unless the MTU was set
+ *   already (tlswire_conn_set_ciphertext_mtu, or SSL_OP_NO_QUERY_MTU).
  */
 typedef struct tlswire_transport_ops {
   unsigned version; /* TLSWIRE_TRANSPORT_OPS_VERSION (or 1) */
@@ -147,8 +155,19 @@ TLSWIRE_API int tlswire_transport_new(tlswire_transport **out,
  * connection is freed by tlswire_conn_free, never by the caller. */
 TLSWIRE_API void tlswire_transport_free(tlswire_transport *t);
 
-/* The descriptor to poll() for t, or -1 if it has none (or t is NULL). */
+/* The descriptor to poll() for t, or -1 if it has none (or t is NULL): the
+ * read descriptor of get_fds (else its write descriptor), or fileno for a
+ * version 1 table. */
 TLSWIRE_API int tlswire_transport_fileno(const tlswire_transport *t);
+
+/*
+ * The io pointer t was made with, when t was made by tlswire_transport_new
+ * from the table ops (the same pointer); NULL otherwise (or for NULL t or
+ * ops). How a transport's own functions (setters, queries) recognize their
+ * objects, as the built-in ones do: nothing is copied, t keeps owning io.
+ */
+TLSWIRE_API void *tlswire_transport_get_io(const tlswire_transport *t,
+                                           const tlswire_transport_ops *ops);
 
 /* Flags for the socket and fd transports. */
 #define TLSWIRE_TRANSPORT_CLOSE 0x1u    /* close the descriptor(s) on free */
@@ -161,7 +180,12 @@ TLSWIRE_API int tlswire_transport_fileno(const tlswire_transport *t);
  * TLSWIRE_E_WANT_READ / TLSWIRE_E_WANT_WRITE, EINTR is retried, sends use
  * MSG_NOSIGNAL (a closed peer gives TLSWIRE_E_SYSCALL with EPIPE, never
  * SIGPIPE). fd is closed by tlswire_transport_free only with
- * TLSWIRE_TRANSPORT_CLOSE (also when this constructor fails).
+ * TLSWIRE_TRANSPORT_CLOSE (also when this constructor fails). Its version 2
+ * operations: caps CAP_DATAGRAM for SOCK_DGRAM, else CAP_HALF_CLOSE
+ * (shutdown is shutdown(SHUT_WR)); get_fds gives fd twice; wait poll()s it
+ * (TLSWIRE_OK at once when it is O_NONBLOCK); mtu: for a connected UDP
+ * socket the path MTU (IP_MTU / IPV6_MTU, where the system has them) less
+ * 28 / 48 bytes of IPv4 / IPv6 and UDP headers, else 0.
  * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL out, fd < 0 or not a socket,
  * unknown flags, DATAGRAM on a stream socket), TLSWIRE_E_NOMEM,
  * TLSWIRE_E_UNSUPPORTED (a build with --disable-posix-transports).
@@ -178,7 +202,11 @@ TLSWIRE_API int tlswire_transport_socket_new(tlswire_transport **out, int fd,
  * the duration of the write and a SIGPIPE that write raised is discarded (a
  * SIGPIPE already pending for another reason is left alone); the process's
  * signal handlers are never changed. get_fds reports rfd and wfd, fileno
- * rfd. The descriptors are
+ * rfd; wait polls rfd for input, wfd for output (TLSWIRE_OK at once for
+ * O_NONBLOCK descriptors); caps: CAP_DATAGRAM with
+ * TLSWIRE_TRANSPORT_DATAGRAM, CAP_HALF_CLOSE when wfd is a socket or a
+ * descriptor of its own that TLSWIRE_TRANSPORT_CLOSE lets it close. The
+ * descriptors are
  * closed on free (once if equal) only with TLSWIRE_TRANSPORT_CLOSE.
  * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL out, a negative descriptor,
  * unknown flags), TLSWIRE_E_NOMEM, TLSWIRE_E_UNSUPPORTED (a build with
@@ -205,7 +233,11 @@ TLSWIRE_API int tlswire_transport_fd_new(tlswire_transport **out, int rfd,
  * bytes still in flight) and EPIPE on send. The ends are freed
  * independently (each by its connection, or tlswire_transport_free); the
  * storage goes with the last one. A send or recv that does not return
- * TLSWIRE_OK stores 0 in *sent / *received.
+ * TLSWIRE_OK stores 0 in *sent / *received. An end's shutdown (ops->shutdown,
+ * the half-close a connection's graceful close uses) gives the other end end
+ * of file after the bytes in flight, and EPIPE to this end's later sends;
+ * its input stays open. Caps: CAP_HALF_CLOSE, and CAP_DATAGRAM in datagram
+ * mode; no descriptors, no wait (the pipe never blocks).
  *
  * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL a or b; capacity 0 or above
  * TLSWIRE_PIPE_CAPACITY_MAX), TLSWIRE_E_NOMEM (no storage or no end). On
@@ -256,7 +288,9 @@ TLSWIRE_API int tlswire_transport_pipe_new(tlswire_transport **a,
  *   TLSWIRE_E_SYSCALL, errno EMSGSIZE; one that does not fit now gives
  *   TLSWIRE_E_WANT_WRITE; neither is queued, in part or whole, and sent is
  *   0. Both directions must be empty (TLSWIRE_E_STATE otherwise); off (0)
- *   goes back to a byte stream.
+ *   goes back to a byte stream. Set it before binding the ends: a
+ *   connection reads the caps once, when it binds (a DTLS connection needs
+ *   datagram mode, a TLS one stream mode).
  */
 TLSWIRE_API int tlswire_transport_pipe_set_max_chunk(tlswire_transport *end,
                                                      size_t max_bytes_per_call);
@@ -272,12 +306,14 @@ TLSWIRE_API int tlswire_transport_pipe_set_datagram(tlswire_transport *end,
 
 /*
  * Socket methods of pyOpenSSL's Connection. They work on a connection bound
- * to a socket transport; in memory mode, or bound to another transport, they
- * return TLSWIRE_E_STATE (pyOpenSSL raises AttributeError there).
+ * to a transport whose get_fds (or fileno) gives one socket for both
+ * directions: the socket transport, or a user's or fd transport over one
+ * socket. In memory mode, or bound to another transport, they return
+ * TLSWIRE_E_STATE (pyOpenSSL raises AttributeError there).
  *
  * tlswire_conn_fileno: the transport's descriptor (>= 0), for poll(); any
- *   transport with a descriptor answers (fd: rfd), others TLSWIRE_E_STATE.
- *   TLSWIRE_E_INVALID for NULL.
+ *   transport with a descriptor answers (fd: rfd; tlswire_conn_get_wait
+ *   gives both), others TLSWIRE_E_STATE. TLSWIRE_E_INVALID for NULL.
  */
 TLSWIRE_API int tlswire_conn_fileno(const tlswire_conn *conn);
 
