@@ -32,10 +32,10 @@ tests_libtwtest_la_SOURCES += tests/helpers/bound.c tests/helpers/bound.h
 
 # Tests. The POSIX ones only where the POSIX transports are built.
 TW_TRANSPORT_TESTS = tests/check_transport_pipe tests/check_transport_callback \
-	tests/check_bind
+	tests/check_bind tests/check_transport_v2
 if POSIX_TRANSPORTS
 TW_TRANSPORT_TESTS += tests/check_transport_socket tests/check_transport_fd \
-	tests/check_socket_conn
+	tests/check_socket_conn tests/check_event_loop
 endif
 check_PROGRAMS += $(TW_TRANSPORT_TESTS) examples/custom_transport
 
@@ -54,6 +54,12 @@ tests_check_transport_socket_LDADD = $(TEST_LIBS)
 tests_check_transport_fd_SOURCES = tests/check_transport_fd.c
 tests_check_transport_fd_CFLAGS = $(TEST_CFLAGS)
 tests_check_transport_fd_LDADD = $(TEST_LIBS)
+tests_check_transport_v2_SOURCES = tests/check_transport_v2.c
+tests_check_transport_v2_CFLAGS = $(TEST_CFLAGS)
+tests_check_transport_v2_LDADD = $(TEST_LIBS)
+tests_check_event_loop_SOURCES = tests/check_event_loop.c
+tests_check_event_loop_CFLAGS = $(TEST_CFLAGS)
+tests_check_event_loop_LDADD = $(TEST_LIBS)
 tests_check_socket_conn_SOURCES = tests/check_socket_conn.c
 tests_check_socket_conn_CFLAGS = $(TEST_CFLAGS)
 tests_check_socket_conn_LDADD = $(TEST_LIBS)
