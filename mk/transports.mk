@@ -38,6 +38,9 @@ TW_TRANSPORT_TESTS += tests/check_transport_socket tests/check_transport_fd \
 	tests/check_socket_conn tests/check_event_loop
 endif
 check_PROGRAMS += $(TW_TRANSPORT_TESTS) examples/custom_transport
+if POSIX_TRANSPORTS
+check_PROGRAMS += examples/poll_server examples/custom_socket
+endif
 
 tests_check_transport_pipe_SOURCES = tests/check_transport_pipe.c
 tests_check_transport_pipe_CFLAGS = $(TEST_CFLAGS)
@@ -70,3 +73,9 @@ examples_custom_transport_LDADD = libtlswire.la $(OPENSSL_LIBS)
 
 # transports/ includes nothing of the core (the include path proves it too).
 TESTS += tests/check-transport-includes.sh
+
+# The event-loop examples (POSIX): built and run by make check (TAP).
+examples_poll_server_SOURCES = examples/poll_server.c
+examples_poll_server_LDADD = libtlswire.la $(OPENSSL_LIBS)
+examples_custom_socket_SOURCES = examples/custom_socket.c
+examples_custom_socket_LDADD = libtlswire.la $(OPENSSL_LIBS)

@@ -42,9 +42,13 @@ int tlswire_conn_connect_ex(tlswire_conn *conn, const struct sockaddr *addr,
   int fd;
   TW_TRY(conn_socket(conn, &fd));
   tlswire_conn_set_connect_state(conn);
+  conn->last_want = 0;
   if (connect(fd, addr, len) == 0)
     return 0;
-  return errno; /* EINTR too: the connection goes on in the background */
+  int err = errno; /* EINTR too: the connection goes on in the background */
+  if (err == EINPROGRESS || err == EINTR)
+    conn->last_want = TLSWIRE_WAIT_WRITE; /* done when writable */
+  return err;
 }
 
 int tlswire_conn_connect(tlswire_conn *conn, const struct sockaddr *addr,
@@ -60,10 +64,13 @@ static int accept_one(tlswire_conn *conn, int lfd, int *fd,
   do
     *fd = accept(lfd, addr, len);
   while (*fd < 0 && errno == EINTR);
+  conn->last_want = 0;
   if (*fd >= 0)
     return TLSWIRE_OK;
-  if (would_block(errno))
+  if (would_block(errno)) {
+    conn->last_want = TLSWIRE_WAIT_READ; /* for tlswire_conn_get_wait */
     return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_READ);
+  }
   return tlswire_error_syscall(&conn->err, errno);
 }
 

@@ -378,12 +378,21 @@ typedef struct tlswire_wait {
 /*
  * The event-loop call: what a bound connection waits for after its last
  * call returned TLSWIRE_E_WANT_READ or TLSWIRE_E_WANT_WRITE (or after any
- * call: WRITE is set whenever ciphertext waits in the output ring, READ when
- * the last call stopped for input). Wait for any of the events on the
- * descriptors, or for timeout_ms, then repeat the call that stopped. events
- * is 0 when nothing is awaited (call again now, or the connection is idle).
+ * call: WRITE is set whenever ciphertext waits in the output ring or the
+ * last call stopped for output, READ when it stopped for input; a
+ * non-blocking accept with nothing pending counts as input, a connect in
+ * progress as output). Wait for any of the events on the descriptors (from
+ * the transport's get_fds, else fileno: the fd transport gives rfd and wfd,
+ * a socket the same descriptor twice, the pipe and fd-less user transports
+ * -1: their own signal tells, e.g. the peer's next call), or for
+ * timeout_ms, then repeat the call that stopped. timeout_ms is the time to
+ * the DTLS retransmission timer, rounded up to whole milliseconds (0: due
+ * now; the next bound call retransmits by itself), or -1. events is 0 when
+ * nothing is awaited (call again now, or the connection is idle).
  * Returns TLSWIRE_OK, TLSWIRE_E_INVALID (NULL conn or w), TLSWIRE_E_STATE
- * (memory mode: the caller moves the bytes and knows).
+ * (memory mode: the caller moves the bytes and knows); a refusal is
+ * recorded in the thread's record (tlswire_thread_last_error) and leaves
+ * *w (when w is not NULL) as {0, -1, -1, -1}.
  */
 TLSWIRE_API int tlswire_conn_get_wait(const tlswire_conn *conn,
                                       tlswire_wait *w);
