@@ -9,7 +9,7 @@
  * them, each connection bound to its own end.
  *
  * Build against an installed tlswire:
- *   cc custom_transport.c $(pkg-config --cflags --libs tlswire) -o demo
+ *   cc custom_transport.c $(pkg-config --cflags --libs tlswire libssl libcrypto) -o custom_transport
  * The program prints TAP ("ok 1 - ...") so `make check` can run it.
  */
 #include <stdio.h>
