@@ -9,8 +9,7 @@
  * them, each connection bound to its own end.
  *
  * Build against an installed tlswire:
- *   cc custom_transport.c $(pkg-config --cflags --libs tlswire libssl libcrypto) \
- *      -o demo
+ *   cc custom_transport.c $(pkg-config --cflags --libs tlswire libssl libcrypto) -o custom_transport
  * (the throwaway certificate below calls OpenSSL itself: without libssl and
  * libcrypto on the line the link fails; the transport needs only tlswire).
  * The program prints TAP ("ok 1 - ...") so `make check` can run it.

@@ -30,13 +30,28 @@ static const struct status_row *status_find(int code) {
   return NULL;
 }
 
+/* Non-negative results are not statuses of the table but are returned by
+ * the same functions: 1 is "done" (shutdown's both close_notify alerts, a
+ * true answer), larger values are counts. */
+static const struct status_row done_row = {1, "TLSWIRE_DONE", "done"};
+static const struct status_row positive_row = {
+    2, "TLSWIRE_POSITIVE", "positive result (a count or value, not an error)"};
+
+static const struct status_row *status_or_result(int code) {
+  if (code == 1)
+    return &done_row;
+  if (code > 1)
+    return &positive_row;
+  return status_find(code);
+}
+
 const char *tlswire_strerror(int code) {
-  const struct status_row *row = status_find(code);
+  const struct status_row *row = status_or_result(code);
   return row ? row->message : "unknown tlswire status";
 }
 
 const char *tlswire_status_name(int code) {
-  const struct status_row *row = status_find(code);
+  const struct status_row *row = status_or_result(code);
   return row ? row->name : "TLSWIRE_E_UNKNOWN";
 }
 

@@ -54,9 +54,24 @@ START_TEST(status_codes_negative_except_ok) {
 END_TEST
 
 START_TEST(unknown_status) {
-  ck_assert_str_eq(tlswire_strerror(12345), "unknown tlswire status");
+  ck_assert_str_eq(tlswire_strerror(-12345), "unknown tlswire status");
   ck_assert_str_eq(tlswire_strerror(-999), "unknown tlswire status");
-  ck_assert_str_eq(tlswire_status_name(1), "TLSWIRE_E_UNKNOWN");
+  ck_assert_str_eq(tlswire_status_name(-999), "TLSWIRE_E_UNKNOWN");
+}
+END_TEST
+
+/* Non-negative results (shutdown's 1, counts) are named, not "unknown". */
+START_TEST(positive_results) {
+  ck_assert_str_eq(tlswire_status_name(0), "TLSWIRE_OK");
+  ck_assert_str_eq(tlswire_strerror(0), "success");
+  ck_assert_str_eq(tlswire_status_name(1), "TLSWIRE_DONE");
+  ck_assert_str_eq(tlswire_strerror(1), "done");
+  const int counts[] = {2, 5, 16384, 0x7fffffff};
+  for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+    ck_assert_str_eq(tlswire_status_name(counts[i]), "TLSWIRE_POSITIVE");
+    ck_assert_str_eq(tlswire_strerror(counts[i]),
+                     "positive result (a count or value, not an error)");
+  }
 }
 END_TEST
 
@@ -162,6 +177,7 @@ static Suite *error_suite(void) {
   tcase_add_loop_test(tc, status_codes_negative_except_ok, 0, N_STATUSES);
   suite_add_tcase(s, tc);
   TW_ADD(s, unknown_status);
+  TW_ADD(s, positive_results);
   TW_ADD(s, null_record_accessors);
   TW_ADD(s, fresh_record_is_empty);
   TW_ADD(s, queue_copied_into_record);

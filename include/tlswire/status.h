@@ -52,12 +52,17 @@ enum tlswire_status {
 #undef TLSWIRE_STATUS_ENUM_
 };
 
-/* The message of a status code: a static string, never NULL; unknown codes
- * give "unknown tlswire status". */
+/* The message of a status code: a static string, never NULL. Non-negative
+ * results are described too: 0 "success", 1 "done" (tlswire_conn_shutdown's
+ * "both close_notify alerts done", a true answer), above 1 "positive result
+ * (a count or value, not an error)". Unknown negative codes give "unknown
+ * tlswire status". */
 TLSWIRE_API const char *tlswire_strerror(int code);
 
 /* The name of a status code as spelled in C ("TLSWIRE_E_WANT_READ"): a static
- * string, never NULL; unknown codes give "TLSWIRE_E_UNKNOWN". */
+ * string, never NULL. For non-negative results: 0 "TLSWIRE_OK", 1
+ * "TLSWIRE_DONE", above 1 "TLSWIRE_POSITIVE" (names for printing only: no
+ * such constants exist). Unknown negative codes give "TLSWIRE_E_UNKNOWN". */
 TLSWIRE_API const char *tlswire_status_name(int code);
 
 /*
