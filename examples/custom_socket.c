@@ -18,9 +18,9 @@
  *
  * Build against an installed tlswire (the certificate code uses OpenSSL
  * directly, so link it too):
- *   cc custom_socket.c $(pkg-config --cflags --libs tlswire libssl libcrypto) \
- *      -o custom_socket
+ *   cc custom_socket.c $(pkg-config --cflags --libs tlswire libssl libcrypto) -o custom_socket
  * The program prints TAP so `make check` can run it.
+ * tlswire-example: posix
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -11,9 +11,9 @@
  *
  * Build against an installed tlswire (the certificate code uses OpenSSL
  * directly, so link it too):
- *   cc poll_server.c $(pkg-config --cflags --libs tlswire libssl libcrypto) \
- *      -o poll_server
+ *   cc poll_server.c $(pkg-config --cflags --libs tlswire libssl libcrypto) -o poll_server
  * The program prints TAP so `make check` can run it.
+ * tlswire-example: posix
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
