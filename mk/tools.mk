@@ -17,8 +17,11 @@ tools_tlswire_SOURCES = \
 	tools/net.c \
 	tools/io.c \
 	tools/demo.c \
+	tools/keys.c \
+	tools/loop.c \
 	tools/client.c \
-	tools/server.c
+	tools/server.c tools/server.h \
+	tools/serve.c
 tools_tlswire_LDADD = libtlswire.la $(OPENSSL_LIBS)
 
 TOOLS_TESTS = \
