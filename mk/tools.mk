@@ -28,11 +28,23 @@ TOOLS_TESTS = \
 	tests/tools/usage.sh \
 	tests/tools/demo.sh \
 	tests/tools/interop.sh \
+	tests/tools/server.sh \
+	tests/tools/client.sh \
 	tests/tools/installed.sh
 if POSIX_TRANSPORTS
 TESTS += $(TOOLS_TESTS)
 endif
 EXTRA_DIST += $(TOOLS_TESTS) tests/tools/lib.sh
+
+# The loopback clients the server's tests drive it with: built by make check
+# before the tests run (check_DATA), but not a test itself.
+EXTRA_PROGRAMS += tests/tools/tw-probe
+tests_tools_tw_probe_SOURCES = tests/tools/tw-probe.c
+tests_tools_tw_probe_LDADD = libtlswire.la $(OPENSSL_LIBS)
+CLEANFILES += tests/tools/tw-probe$(EXEEXT)
+if POSIX_TRANSPORTS
+check_DATA = tests/tools/tw-probe$(EXEEXT)
+endif
 
 # Both run `make install` in this build tree: one at a time.
 tests/tools/installed.log: tests/outoftree.log
