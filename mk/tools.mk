@@ -8,7 +8,9 @@
 # The client and server need the socket and fd transports.
 if POSIX_TRANSPORTS
 bin_PROGRAMS = tools/tlswire
+man1_MANS = doc/tlswire.1
 endif
+EXTRA_DIST += doc/tlswire.1
 tools_tlswire_SOURCES = \
 	tools/tlswire.c tools/tool.h \
 	tools/util.c \
