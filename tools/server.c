@@ -314,8 +314,7 @@ static int make_ctx(tlswire_context **ctx, server_opts *o, const char *cert,
  * asked for (ASCII case ignored), else the --cert one. */
 static int sni_select(tlswire_conn *conn, void *arg) {
   const server_opts *o = arg;
-  const char *name =
-      SSL_get_servername(tlswire_conn_get_ssl(conn), TLSEXT_NAMETYPE_host_name);
+  const char *name = tlswire_conn_get_servername(conn);
 
   if (name == NULL)
     return 0;

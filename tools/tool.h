@@ -5,8 +5,7 @@
  * certificates and names. libssl itself, through the escape hatches
  * tlswire_conn_get_ssl() and tlswire_context_get_ssl_ctx(), is left for what
  * tlswire has no call for: the host name verification matched and, with
- * OpenSSL 3.0, the key-exchange group (util.c); the SNI name asked for
- * (server.c); the versions a ClientHello offers (serve.c); alert names in
+ * OpenSSL 3.0, the key-exchange group (util.c); the versions a ClientHello offers (serve.c); alert names in
  * the -v trace (keys.c); whether the handshake completed (loop.c, until
  * tlswire_conn_close takes over).
  */
