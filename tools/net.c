@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TW_LISTEN_BACKLOG 16
+#define TW_LISTEN_BACKLOG SOMAXCONN
 
 struct addrinfo *tw_net_resolve(const char *host, const char *port) {
   struct addrinfo hints = {0}, *res;

@@ -1,58 +1,134 @@
 /*
- * tools/server.c - `tlswire server PORT --cert FILE --key FILE`: listens,
- * accepts one client at a time, prints what was negotiated with it, and
- * echoes whatever it sends until it closes. --once serves a single client
- * and exits with that client's outcome. With the socket transport, clients
- * come from tlswire_conn_accept on a connection bound to the listening
- * socket, as with pyOpenSSL's Connection.accept.
+ * tools/server.c - `tlswire server PORT --cert FILE --key FILE`: the
+ * options, the contexts (one per certificate: --cert, and each --sni), and
+ * the listening socket. The event loop that serves the clients, many at
+ * once, is in serve.c.
  */
-#include "tool.h"
+#include "server.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
-
-#define ECHO_CHUNK 16384
-
-typedef struct server_opts {
-  const char *port, *cert, *key, *chain, *alpn, *bind;
-  int once, version, use_fd;
-} server_opts;
+#include <openssl/ssl.h>
 
 static const char server_usage[] =
     "Usage: tlswire server PORT --cert FILE --key FILE [options]\n"
     "\n"
-    "Listens on PORT (0 picks a free one; the address is printed as\n"
-    "\"listening on ADDR:PORT\"), accepts clients one at a time, prints what\n"
-    "was negotiated with each, and echoes back everything a client sends\n"
-    "until it closes.\n"
+    "Listens on PORT (1 to 65535; 0 picks a free one; the address is printed\n"
+    "as \"listening on ADDR:PORT\"), serves many clients at once from one\n"
+    "event loop, and echoes back everything each client sends until it\n"
+    "closes. One line per connection on stderr: peer, protocol, cipher,\n"
+    "bytes each way, duration, how it ended. SIGINT or SIGTERM stops the\n"
+    "server after closing every connection gracefully.\n"
     "\n"
     "  --cert FILE           the server certificate (PEM; may be followed by\n"
     "                        its chain)\n"
-    "  --key FILE            its private key (PEM)\n"
+    "  --key FILE            its private key (PEM, maybe encrypted)\n"
+    "  --pass SOURCE         the key's passphrase: file:PATH (its first line)\n"
+    "                        or env:VAR; default: asked on the terminal\n"
     "  --chain FILE          more chain certificates to send (PEM)\n"
+    "  --sni NAME:CERT:KEY   for clients asking for NAME (SNI), use this\n"
+    "                        certificate and key instead (repeatable)\n"
+    "  --verify-client       require a client certificate issued by a CA\n"
+    "                        of --cafile\n"
+    "  --cafile FILE         the CAs for --verify-client (PEM)\n"
     "  --alpn P1,P2          the ALPN protocols accepted, in order of\n"
     "                        preference; a client offering none of them is\n"
     "                        refused\n"
     "  --bind ADDR           the address to listen on (default 127.0.0.1)\n"
+    "  --handshake-timeout S drop a client whose handshake takes longer\n"
+    "                        (default 10 s)\n"
+    "  --idle-timeout S      close a connection idle this long (default 60 s)\n"
+    "  --close-timeout S     how long a graceful close waits for the client\n"
+    "                        (default 2 s)\n"
+    "  --max-conns N         serve at most N clients at once; more wait in\n"
+    "                        the listen queue (default 256)\n"
     "  --once                serve one client, then exit with its outcome\n"
     "  --transport socket|fd bind connections with the socket transport\n"
     "                        (default) or the file-descriptor transport\n"
     "  --tls1.2, --tls1.3    use only this protocol version\n"
+    "  -v, --verbose         trace each handshake on stderr\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit status (--once): 0 the client closed cleanly, 1 TLS or network\n"
-    "failure, 2 usage error, 3 local setup error (files, keys, bind).\n";
+    "Environment: SSLKEYLOGFILE, if set, receives the session secrets.\n"
+    "\n"
+    "Exit status: 0 stopped by SIGINT/SIGTERM (--once: the client closed\n"
+    "cleanly), 1 TLS or network failure (--once), 2 usage error, 3 local\n"
+    "setup error (files, keys, bind).\n";
 
 /* --------------------------------------------------------------- options */
 
-enum { OPT_CERT = 256, OPT_KEY, OPT_CHAIN, OPT_ALPN, OPT_BIND, OPT_ONCE };
+enum {
+  OPT_CERT = 256,
+  OPT_KEY,
+  OPT_CHAIN,
+  OPT_ALPN,
+  OPT_BIND,
+  OPT_ONCE,
+  OPT_PASS,
+  OPT_CAFILE,
+  OPT_VCLIENT,
+  OPT_SNI,
+  OPT_HS_TIMEOUT,
+  OPT_IDLE_TIMEOUT,
+  OPT_CLOSE_TIMEOUT,
+  OPT_MAX_CONNS
+};
+
+/* --sni NAME:CERT:KEY, split at the first two colons. */
+static int add_sni(server_opts *o, const char *arg) {
+  srv_sni *e = &o->sni[o->n_sni];
+  char *c1, *c2;
+
+  if (o->n_sni == SRV_MAX_SNI)
+    return tw_usage_error("server", "at most %d --sni options", SRV_MAX_SNI);
+  if ((e->name = strdup(arg)) == NULL)
+    return tw_err(TW_EXIT_SETUP, "out of memory");
+  c1 = strchr(e->name, ':');
+  c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+  if (c1 == NULL || c2 == NULL || c1 == e->name || c2 == c1 + 1 ||
+      c2[1] == '\0') {
+    free(e->name);
+    e->name = NULL;
+    return tw_usage_error("server", "--sni takes NAME:CERT:KEY, not '%s'",
+                          arg);
+  }
+  *c1 = *c2 = '\0';
+  e->cert = c1 + 1;
+  e->key = c2 + 1;
+  o->n_sni++;
+  return TW_EXIT_OK;
+}
+
+/* Options with a value to check. */
+static int server_value(server_opts *o, int c, const char *arg) {
+  switch (c) {
+  case OPT_PASS:
+    o->pass.spec = arg;
+    return tw_pass_check("server", arg);
+  case OPT_SNI:
+    return add_sni(o, arg);
+  case OPT_HS_TIMEOUT:
+    return tw_parse_seconds("server", "--handshake-timeout", arg,
+                            &o->handshake_ms);
+  case OPT_IDLE_TIMEOUT:
+    return tw_parse_seconds("server", "--idle-timeout", arg, &o->idle_ms);
+  case OPT_CLOSE_TIMEOUT:
+    return tw_parse_seconds("server", "--close-timeout", arg, &o->close_ms);
+  case OPT_MAX_CONNS:
+    return tw_parse_count("server", "--max-conns", arg, SRV_MAX_CONNS_LIMIT,
+                          &o->max_conns);
+  default:
+    return -1;
+  }
+}
 
 static int server_option(int c, const char *arg, void *opts) {
   server_opts *o = opts;
@@ -75,17 +151,35 @@ static int server_option(int c, const char *arg, void *opts) {
   case OPT_ONCE:
     o->once = 1;
     return TW_EXIT_OK;
+  case OPT_CAFILE:
+    o->cafile = arg;
+    return TW_EXIT_OK;
+  case OPT_VCLIENT:
+    o->verify_client = 1;
+    return TW_EXIT_OK;
+  case 'v':
+    o->verbose = 1;
+    return TW_EXIT_OK;
   default:
-    return -1;
+    return server_value(o, c, arg);
   }
 }
 
 static int check_args(int argc, char **argv, server_opts *o) {
+  int ex;
+
   if (argc - optind != 1)
     return tw_usage_error("server", "expected PORT");
   o->port = argv[optind];
+  if ((ex = tw_check_port("server", o->port, 1)) != TW_EXIT_OK)
+    return ex;
   if (o->cert == NULL || o->key == NULL)
     return tw_usage_error("server", "--cert and --key are required");
+  if (o->verify_client && o->cafile == NULL)
+    return tw_usage_error("server", "--verify-client needs --cafile");
+  if (o->cafile != NULL && !o->verify_client)
+    return tw_usage_error("server", "--cafile is used only with "
+                          "--verify-client");
   if (o->alpn != NULL &&
       tw_alpn_wire(o->alpn, (unsigned char[1024]){0}, 1024) == 0)
     return tw_usage_error("server", "bad ALPN list '%s'", o->alpn);
@@ -98,14 +192,23 @@ static int parse(int argc, char **argv, server_opts *o) {
       {"cert", required_argument, NULL, OPT_CERT},
       {"key", required_argument, NULL, OPT_KEY},
       {"chain", required_argument, NULL, OPT_CHAIN},
+      {"pass", required_argument, NULL, OPT_PASS},
+      {"sni", required_argument, NULL, OPT_SNI},
+      {"cafile", required_argument, NULL, OPT_CAFILE},
+      {"verify-client", no_argument, NULL, OPT_VCLIENT},
       {"alpn", required_argument, NULL, OPT_ALPN},
       {"bind", required_argument, NULL, OPT_BIND},
+      {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
+      {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+      {"close-timeout", required_argument, NULL, OPT_CLOSE_TIMEOUT},
+      {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
       {"once", no_argument, NULL, OPT_ONCE},
+      {"verbose", no_argument, NULL, 'v'},
       TW_OPTS_TRANSPORT,
       TW_OPTS_VERSION,
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  static const tw_command cmd = {"server", ":h", server_usage, opts,
+  static const tw_command cmd = {"server", ":hv", server_usage, opts,
                                  server_option};
   int ex = tw_parse_options(&cmd, argc, argv, &o->version, &o->use_fd, o);
   return ex != TW_EXIT_OK ? ex : check_args(argc, argv, o);
@@ -167,180 +270,116 @@ static int add_chain(tlswire_context *ctx, const char *cert,
   return ex;
 }
 
-static int make_ctx(tlswire_context **ctx, const server_opts *o) {
-  int rc, ex = tw_context_new(ctx, o->version);
-
-  if (ex != TW_EXIT_OK)
-    return ex;
-  if ((rc = tlswire_context_use_certificate_chain_file(*ctx, o->cert)) != 0)
-    return tw_fail_ctx(o->cert, *ctx, rc);
-  if ((rc = tlswire_context_use_privatekey_file(*ctx, o->key,
-                                                TLSWIRE_FILETYPE_PEM)) != 0)
-    return tw_fail_ctx(o->key, *ctx, rc);
-  if ((rc = tlswire_context_check_privatekey(*ctx)) != TLSWIRE_OK)
-    return tw_fail_thread("the key does not match the certificate", rc);
-  if (o->chain != NULL && add_chain(*ctx, o->cert, o->chain) != TW_EXIT_OK)
-    return TW_EXIT_SETUP;
-  if (o->alpn != NULL && (rc = tw_alpn_accept(*ctx, o->alpn)) != TLSWIRE_OK)
-    return tw_fail_ctx("ALPN", *ctx, rc);
-  return TW_EXIT_OK;
-}
-
-/* ----------------------------------------------------------------- echo */
-
-/* Echoes until the client closes: TW_EXIT_OK for close_notify. */
-static int echo(tlswire_conn *conn, int fd, size_t *total) {
-  unsigned char buf[ECHO_CHUNK];
-  size_t n;
+/* What every context of the server has, whatever its certificate. */
+static int setup_ctx(tlswire_context *ctx, const server_opts *o) {
+  static const char sid[] = "tlswire server";
   int rc, ex;
 
-  for (;;) {
-    rc = tlswire_conn_recv(conn, buf, sizeof buf, &n);
-    if (rc == TLSWIRE_OK) {
-      if ((ex = tw_send_all(conn, fd, buf, n)) != TW_EXIT_OK)
-        return ex;
-      *total += n;
-      continue;
-    }
-    if (rc == TLSWIRE_E_ZERO_RETURN) {
-      tw_close_reply(conn);
-      return TW_EXIT_OK;
-    }
-    if (rc != TLSWIRE_E_WANT_READ && rc != TLSWIRE_E_WANT_WRITE)
-      return tw_fail_conn("receive", conn, rc);
-    if (tw_net_wait(fd, rc, -1) < 0)
-      return tw_err(TW_EXIT_SETUP, "poll: %s", strerror(errno));
-  }
-}
-
-/* The listening side. With the socket transport it is a connection bound
- * to the listening socket, whose accept hands out bound connections in the
- * server role (pyOpenSSL's Connection.accept); with the fd transport,
- * accept(2) and a new fd transport per client. */
-typedef struct listener {
-  tlswire_context *ctx;
-  tlswire_conn *conn; /* socket transport only; owns lfd */
-  int lfd, use_fd;
-} listener;
-
-static int listener_open(listener *l, tlswire_context *ctx, int lfd,
-                         int use_fd) {
-  tlswire_transport *t;
-  int rc;
-
-  *l = (listener){.ctx = ctx, .lfd = lfd, .use_fd = use_fd};
-  if (use_fd)
+  if ((rc = tlswire_context_set_session_id(ctx, sid, sizeof sid - 1)) != 0)
+    return tw_fail_ctx("session id", ctx, rc);
+  if (o->alpn != NULL && (rc = tw_alpn_accept(ctx, o->alpn)) != TLSWIRE_OK)
+    return tw_fail_ctx("ALPN", ctx, rc);
+  if ((rc = srv_watch_versions(ctx)) != TLSWIRE_OK)
+    return tw_fail_ctx("ClientHello callback", ctx, rc);
+  if (o->verbose && (ex = tw_trace_on(ctx, "tlswire server")) != TW_EXIT_OK)
+    return ex;
+  if ((ex = tw_keylog_open(ctx)) != TW_EXIT_OK)
+    return ex;
+  if (!o->verify_client)
     return TW_EXIT_OK;
-  /* With TLSWIRE_TRANSPORT_CLOSE the transport owns lfd from here on, and
-   * has already closed it if it failed. */
-  rc = tlswire_transport_socket_new(&t, lfd, TLSWIRE_TRANSPORT_CLOSE);
-  if (rc != TLSWIRE_OK) {
-    return tw_err(tw_exit_for(rc), "listening transport: %s",
-                  tlswire_status_name(rc));
-  }
-  rc = tlswire_conn_new(&l->conn, ctx, t); /* owns t, also on failure */
-  return rc == TLSWIRE_OK ? TW_EXIT_OK
-                          : tw_fail_thread("listening connection", rc);
+  if ((ex = tw_load_cafile(ctx, o->cafile)) != TW_EXIT_OK)
+    return ex;
+  if ((rc = tlswire_context_load_client_ca(ctx, o->cafile)) != TLSWIRE_OK)
+    return tw_fail_ctx(o->cafile, ctx, rc);
+  rc = tlswire_context_set_verify(
+      ctx, TLSWIRE_VERIFY_PEER | TLSWIRE_VERIFY_FAIL_IF_NO_PEER_CERT, NULL,
+      NULL);
+  return rc == TLSWIRE_OK ? TW_EXIT_OK : tw_fail_ctx("verify", ctx, rc);
 }
 
-static void listener_close(listener *l) {
-  if (l->conn != NULL)
-    tlswire_conn_free(l->conn);
-  else if (l->use_fd)
-    close(l->lfd);
-}
+static int make_ctx(tlswire_context **ctx, server_opts *o, const char *cert,
+                    const char *key, const char *chain) {
+  int ex = tw_context_new(ctx, o->version);
 
-static int accept_fd(listener *l, tlswire_conn **conn) {
-  int fd;
-
-  do
-    fd = accept(l->lfd, NULL, NULL);
-  while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));
-  if (fd < 0)
-    return tw_err(TW_EXIT_SETUP, "accept: %s", strerror(errno));
-  return tw_conn_on_fd(conn, l->ctx, fd, 1);
-}
-
-static int accept_socket(listener *l, tlswire_conn **conn) {
-  int rc, err;
-
-  while ((rc = tlswire_conn_accept(l->conn, conn, NULL, NULL)) != 0) {
-    err = tlswire_error_errno(tlswire_conn_last_error(l->conn));
-    if (rc != TLSWIRE_E_SYSCALL || (err != EINTR && err != ECONNABORTED)) {
-      tw_fail_conn("accept", l->conn, rc);
-      return TW_EXIT_SETUP;
-    }
-  }
-  if (tw_net_nonblock(tlswire_conn_fileno(*conn)) != 0) {
-    tlswire_conn_free(*conn);
-    return tw_err(TW_EXIT_SETUP, "cannot make the socket non-blocking");
-  }
-  return TW_EXIT_OK;
-}
-
-/* Handshake, echo, close with one client; the connection is freed. */
-static int serve_one(tlswire_conn *conn) {
-  int fd = tlswire_conn_fileno(conn);
-  char peer[128];
-  size_t total = 0;
-  int ex;
-
-  tw_net_peer_name(fd, peer, sizeof peer);
-  tlswire_conn_set_accept_state(conn);
-  ex = tw_handshake(conn, fd, "handshake");
-  if (ex == TW_EXIT_OK) {
-    printf("client %s connected\n", peer);
-    tw_print_params(stdout, conn);
-    tw_print_chain(stdout, conn);
-    fflush(stdout);
-    ex = echo(conn, fd, &total);
-  }
-  printf("client %s %s, %zu bytes echoed\n", peer,
-         ex == TW_EXIT_OK ? "closed" : "failed", total);
-  fflush(stdout);
-  tlswire_conn_free(conn);
+  if (ex == TW_EXIT_OK)
+    ex = setup_ctx(*ctx, o);
+  if (ex == TW_EXIT_OK)
+    ex = tw_load_cert_key(*ctx, cert, key, &o->pass);
+  if (ex == TW_EXIT_OK && chain != NULL)
+    ex = add_chain(*ctx, cert, chain);
   return ex;
 }
 
-static int serve(listener *l, int once) {
-  tlswire_conn *conn;
-  int ex;
+/* The SNI callback: the context of the --sni entry for the name the client
+ * asked for (ASCII case ignored), else the --cert one. */
+static int sni_select(tlswire_conn *conn, void *arg) {
+  const server_opts *o = arg;
+  const char *name = tlswire_conn_get_servername(conn);
 
-  for (;;) {
-    ex = l->use_fd ? accept_fd(l, &conn) : accept_socket(l, &conn);
-    if (ex != TW_EXIT_OK)
-      return ex;
-    ex = serve_one(conn);
-    if (once)
-      return ex;
+  if (name == NULL)
+    return 0;
+  for (size_t i = 0; i < o->n_sni; i++)
+    if (strcasecmp(name, o->sni[i].name) == 0)
+      return tlswire_conn_set_context(conn, o->sni[i].ctx) == TLSWIRE_OK ? 0
+                                                                         : 1;
+  return 0;
+}
+
+static int make_contexts(tlswire_context **ctx, server_opts *o) {
+  int rc, ex = make_ctx(ctx, o, o->cert, o->key, o->chain);
+
+  for (size_t i = 0; ex == TW_EXIT_OK && i < o->n_sni; i++)
+    ex = make_ctx(&o->sni[i].ctx, o, o->sni[i].cert, o->sni[i].key, NULL);
+  if (ex != TW_EXIT_OK || o->n_sni == 0)
+    return ex;
+  rc = tlswire_context_set_tlsext_servername_callback(*ctx, sni_select, o);
+  return rc == TLSWIRE_OK ? TW_EXIT_OK : tw_fail_ctx("SNI", *ctx, rc);
+}
+
+static void free_opts(server_opts *o) {
+  for (size_t i = 0; i < o->n_sni; i++) {
+    tlswire_context_free(o->sni[i].ctx);
+    free(o->sni[i].name);
   }
+  tw_pass_clear(&o->pass);
+}
+
+static int listen_on(const server_opts *o, int *lfd) {
+  char addr[128];
+
+  if ((*lfd = tw_net_listen(o->bind, o->port)) < 0)
+    return TW_EXIT_SETUP;
+  if (tw_net_nonblock(*lfd) != 0) {
+    close(*lfd);
+    return tw_err(TW_EXIT_SETUP, "cannot make the socket non-blocking");
+  }
+  tw_net_local_name(*lfd, addr, sizeof addr);
+  printf("listening on %s\n", addr);
+  fflush(stdout);
+  return TW_EXIT_OK;
 }
 
 int tw_cmd_server(int argc, char **argv) {
-  server_opts o = {.bind = "127.0.0.1"};
+  server_opts o = {.bind = "127.0.0.1",
+                   .handshake_ms = SRV_HANDSHAKE_TIMEOUT_MS,
+                   .idle_ms = SRV_IDLE_TIMEOUT_MS,
+                   .close_ms = SRV_CLOSE_TIMEOUT_MS,
+                   .max_conns = SRV_MAX_CONNS};
   tlswire_context *ctx = NULL;
-  listener l;
-  char addr[128];
   int lfd, ex = parse(argc, argv, &o);
 
-  if (ex != TW_EXIT_OK)
-    return ex < 0 ? TW_EXIT_OK : ex;
-  /* A client that vanishes must not kill the server; the transports do not
-   * need this (they send with MSG_NOSIGNAL), stdout on a closed pipe does. */
-  signal(SIGPIPE, SIG_IGN);
-  ex = make_ctx(&ctx, &o);
-  if (ex == TW_EXIT_OK && (lfd = tw_net_listen(o.bind, o.port)) < 0)
-    ex = TW_EXIT_SETUP;
   if (ex == TW_EXIT_OK) {
-    tw_net_local_name(lfd, addr, sizeof addr);
-    ex = listener_open(&l, ctx, lfd, o.use_fd);
+    /* A client that vanishes must not kill the server; the transports do
+     * not need this (MSG_NOSIGNAL), stdout on a closed pipe does. */
+    signal(SIGPIPE, SIG_IGN);
+    ex = make_contexts(&ctx, &o);
   }
-  if (ex == TW_EXIT_OK) {
-    printf("listening on %s\n", addr);
-    fflush(stdout);
-    ex = serve(&l, o.once);
-    listener_close(&l);
-  }
+  if (ex == TW_EXIT_OK)
+    ex = listen_on(&o, &lfd);
+  if (ex == TW_EXIT_OK)
+    ex = srv_run(ctx, lfd, &o);
   tlswire_context_free(ctx);
-  return ex;
+  free_opts(&o);
+  tw_keylog_close();
+  return ex < 0 ? TW_EXIT_OK : ex;
 }

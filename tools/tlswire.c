@@ -2,41 +2,24 @@
  * tlswire(1) - a TLS client, echo server and self-contained demo built on
  * the tlswire library
  *
- * SYNOPSIS
- *   tlswire demo [--tls1.2|--tls1.3]
- *   tlswire client HOST PORT [--alpn P1,P2] [--servername NAME]
- *                  [--cafile FILE] [--verify-hostname] [--insecure]
- *                  [--transport socket|fd] [--tls1.2|--tls1.3] [-q]
- *   tlswire server PORT --cert FILE --key FILE [--chain FILE]
- *                  [--alpn P1,P2] [--once] [--bind ADDR]
- *                  [--transport socket|fd] [--tls1.2|--tls1.3]
- *   tlswire --help | --version
- *   tlswire COMMAND --help
+ * The full reference is the manual page doc/tlswire.1 (installed as
+ * tlswire(1)); each command's --help lists its options.
  *
- * DESCRIPTION
- *   demo    A client and a server in one process, joined by tlswire's
- *           in-process pipe transport, with a throw-away EC P-256 CA and
- *           leaf certificate made in memory. Runs a full handshake, echoes
- *           1 MiB and checks its SHA-256, closes with close_notify both
- *           ways, then opens a second connection that resumes the session.
- *           Needs no network and no files.
- *   client  Connects to HOST:PORT (getaddrinfo), handshakes over the socket
- *           or fd transport, prints the negotiated parameters and the
- *           server's certificate chain on stderr, then relays stdin to the
- *           server and the server's data to stdout. At EOF on stdin it sends
- *           close_notify and waits for the server to close. The server's
- *           certificate is verified against --cafile, or the system trust
- *           store, unless --insecure.
- *   server  Listens on PORT (127.0.0.1 unless --bind; port 0 picks a free
- *           port, printed as "listening on ADDR:PORT"), accepts one client
- *           at a time, prints what was negotiated, and echoes back what the
- *           client sends until it closes. --once serves one client.
+ *   demo    A client and a server in one process over tlswire's pipe
+ *           transport, with throw-away certificates made in memory.
+ *   client  Connects, verifies the server's certificate and its name (unless
+ *           --insecure), relays stdin to the server and its data to stdout.
+ *   server  An echo server serving many clients at once from one poll()
+ *           loop (serve.c), with timeouts, a connection limit and a
+ *           graceful stop on SIGINT/SIGTERM.
  *
  * EXIT STATUS
- *   0  success (for client and server --once: the peer closed cleanly)
+ *   0  success (client, server --once: the peer closed cleanly; server:
+ *      stopped by SIGINT or SIGTERM)
  *   1  TLS, certificate verification, network or peer failure
- *   2  usage error (unknown command or option, missing argument)
- *   3  local setup error (unreadable certificate or key, bind, memory)
+ *   2  usage error (unknown command or option, missing or contradictory
+ *      options, a port that is not 1 to 65535)
+ *   3  local setup error (a certificate, key or CA file, bind, memory)
  *
  * DIAGNOSTICS
  *   Failures are printed on stderr as

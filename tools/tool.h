@@ -2,10 +2,12 @@
  * tools/tool.h - what the subcommands of the tlswire program share.
  *
  * The program uses only tlswire's public API, plus OpenSSL's libcrypto for
- * certificates and names. libssl itself, through the escape hatch
- * tlswire_conn_get_ssl(), is left for what tlswire has no call for: the host
- * name verification matched and, with OpenSSL 3.0, the key-exchange group
- * (both in util.c).
+ * certificates and names. libssl itself, through the escape hatches
+ * tlswire_conn_get_ssl() and tlswire_context_get_ssl_ctx(), is left for what
+ * tlswire has no call for: the host name verification matched and, with
+ * OpenSSL 3.0, the key-exchange group (util.c); the versions a ClientHello offers (serve.c); alert names in
+ * the -v trace (keys.c); whether the handshake completed (loop.c, until
+ * tlswire_conn_close takes over).
  */
 #ifndef TLSWIRE_TOOL_H
 #define TLSWIRE_TOOL_H
@@ -19,7 +21,7 @@
 
 #include <tlswire/tlswire.h>
 
-/* Exit codes, documented in tlswire --help and at the top of tlswire.c. */
+/* Exit codes, documented in tlswire --help, tlswire(1) and tlswire.c. */
 enum tw_exit {
   TW_EXIT_OK = 0,    /* success */
   TW_EXIT_PEER = 1,  /* TLS, verification, network or peer failure */
@@ -65,9 +67,83 @@ typedef struct tw_command {
 int tw_parse_options(const tw_command *cmd, int argc, char **argv, int *version,
                      int *use_fd, void *o);
 
-/* A new TLS context pinned to version (0: any). TW_EXIT_OK, or
- * TW_EXIT_SETUP after a message (*ctx may then hold a context to free). */
+/* Checks a PORT operand: decimal digits only, 1 to 65535 (0 too when
+ * allow_zero). TW_EXIT_OK, or TW_EXIT_USAGE after a message naming cmd. */
+int tw_check_port(const char *cmd, const char *port, int allow_zero);
+
+/* Parses a number of seconds (decimal, fractions allowed, > 0 and at most a
+ * day) for option opt into *ms. TW_EXIT_OK, or TW_EXIT_USAGE after a
+ * message. */
+int tw_parse_seconds(const char *cmd, const char *opt, const char *arg,
+                     int *ms);
+
+/* Parses a whole number from 1 to max for option opt. TW_EXIT_OK, or
+ * TW_EXIT_USAGE after a message. */
+int tw_parse_count(const char *cmd, const char *opt, const char *arg, long max,
+                   long *out);
+
+/* A new TLS context allowing TLS 1.2 and 1.3, or only version when it is
+ * not 0. TW_EXIT_OK, or TW_EXIT_SETUP after a message (*ctx may then hold a
+ * context to free). */
 int tw_context_new(tlswire_context **ctx, int version);
+
+/* The versions a context of tw_context_new(version) allows, in words
+ * ("TLSv1.3 only", "TLSv1.2 to TLSv1.3"). Static string. */
+const char *tw_versions_allowed(int version);
+
+/* The name of a protocol version number ("TLSv1.2"), or "an unknown
+ * version". Static string. */
+const char *tw_version_name(int version);
+
+/* 1 if a failed handshake's record says the two sides share no protocol
+ * version (either side's refusal), else 0. */
+int tw_is_version_mismatch(const tlswire_error *rec);
+
+/* --- files, keys, passphrase, key log, trace (keys.c) --------------------
+ * Each prints a message naming the file and what is wrong with it in plain
+ * words (missing, unreadable, not PEM, no certificate or key in it,
+ * encrypted without a passphrase, wrong passphrase, key and certificate do
+ * not match) and returns TW_EXIT_SETUP, or TW_EXIT_OK. */
+
+/* Where the passphrase of an encrypted key comes from: spec is NULL (ask
+ * on the terminal when stdin is one, else none), "file:PATH" (its first
+ * line) or "env:VAR". Read at most once, when a key needs it. */
+typedef struct tw_pass {
+  const char *spec;
+  const char *key_path; /* for the prompt */
+  char buf[1024];
+  size_t len;
+  int fetched, asked;
+} tw_pass;
+
+/* Checks a --pass argument's form: TW_EXIT_OK or TW_EXIT_USAGE. */
+int tw_pass_check(const char *cmd, const char *spec);
+/* Wipes the passphrase from memory. */
+void tw_pass_clear(tw_pass *p);
+/* Loads the certificate (PEM, leaf then chain) and its private key (PEM,
+ * maybe encrypted: the context's passphrase callback reads p), and checks
+ * that they match. p must outlive the context's use of keys. */
+int tw_load_cert_key(tlswire_context *ctx, const char *cert, const char *key,
+                     tw_pass *p);
+/* Trusts the CA certificates of a PEM file. */
+int tw_load_cafile(tlswire_context *ctx, const char *path);
+/* With SSLKEYLOGFILE set (and not empty), appends every connection's
+ * secrets to that file (created mode 0600) in the NSS key-log format. */
+int tw_keylog_open(tlswire_context *ctx);
+/* Closes the key-log file, if open. */
+void tw_keylog_close(void);
+/* -v: prints the handshake's states and alerts on stderr, each line
+ * starting with who (a string that outlives the context). */
+int tw_trace_on(tlswire_context *ctx, const char *who);
+
+/* --- the event loop's library calls (loop.c) ------------------------------
+ * tlswire_conn_get_wait, tlswire_conn_close and tlswire_conn_free with the
+ * contract of <tlswire/transport.h>, for connections bound to the socket or
+ * fd transport. A connection that went through tool_close is freed with
+ * tool_conn_free. */
+int tool_get_wait(tlswire_conn *conn, tlswire_wait *w);
+int tool_close(tlswire_conn *conn, int timeout_ms, size_t drain_max);
+void tool_conn_free(tlswire_conn *conn);
 
 /* --- messages (util.c) ---------------------------------------------------
  * Every failure message starts with "tlswire: " and names what failed, the
@@ -90,6 +166,9 @@ int tw_fail_thread(const char *what, int rc);
  * failures that come from the peer or the network, TW_EXIT_SETUP for
  * local ones (out of memory, invalid use). */
 int tw_fail_conn(const char *what, const tlswire_conn *conn, int rc);
+/* The message tw_fail_conn prints (without the program name), into buf. */
+void tw_describe_failure(char *buf, size_t size, const char *what,
+                         const tlswire_conn *conn, int rc);
 /* The exit code a connection status maps to (see tw_fail_conn). */
 int tw_exit_for(int rc);
 

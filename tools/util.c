@@ -85,17 +85,26 @@ static const char *verify_failure(const tlswire_conn *conn) {
   return res == X509_V_OK ? NULL : X509_verify_cert_error_string(res);
 }
 
-int tw_fail_conn(const char *what, const tlswire_conn *conn, int rc) {
+void tw_describe_failure(char *buf, size_t size, const char *what,
+                         const tlswire_conn *conn, int rc) {
   const char *why = verify_failure(conn);
+  int n = snprintf(buf, size, "%s: %s: %s", what, tlswire_status_name(rc),
+                   describe(tlswire_conn_last_error(conn), rc));
+  size_t used = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 
-  fprintf(stderr, "%s: %s: %s: %s", tw_progname, what, tlswire_status_name(rc),
-          describe(tlswire_conn_last_error(conn), rc));
   if (why != NULL)
-    fprintf(stderr, " (%s)", why);
+    snprintf(buf + used, size - used, " (%s)", why);
   else if (rc == TLSWIRE_E_SYSCALL &&
            tlswire_error_errno(tlswire_conn_last_error(conn)) == -1)
-    fprintf(stderr, " (the peer closed the connection without close_notify)");
-  fputc('\n', stderr);
+    snprintf(buf + used, size - used,
+             " (the peer closed the connection without close_notify)");
+}
+
+int tw_fail_conn(const char *what, const tlswire_conn *conn, int rc) {
+  char msg[1024];
+
+  tw_describe_failure(msg, sizeof msg, what, conn, rc);
+  fprintf(stderr, "%s: %s\n", tw_progname, msg);
   return tw_exit_for(rc);
 }
 

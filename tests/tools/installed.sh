@@ -3,7 +3,7 @@
 # into a staging directory, then run `tlswire --version` and `tlswire demo`
 # from there with nothing but LD_LIBRARY_PATH pointing at the staged library.
 . "${srcdir:-.}/tests/tools/lib.sh"
-echo "1..4"
+echo "1..5"
 stage=$tw_tmp/stage
 mkdir -p "$stage"
 if ${MAKE:-make} -s install DESTDIR="$stage" >"$tw_tmp/install.log" 2>&1; then
@@ -37,3 +37,9 @@ else
   not_ok "installed tlswire demo"
 fi
 diag "$tw_tmp/demo"
+man=$(find "$stage" -type f -name tlswire.1 | head -n 1)
+if [ -n "$man" ] && grep -q '^\.TH TLSWIRE 1' "$man"; then
+  ok "installed the manual page ${man#$stage}"
+else
+  not_ok "installed the manual page tlswire.1"
+fi

@@ -83,3 +83,57 @@ wait_for() {
 port_of() {
   grep -E -m 1 -e "$2" "$1" | sed 's/.*:\([0-9][0-9]*\)[^0-9]*$/\1/'
 }
+
+# make_certs: in the current directory, a CA (ca.pem/ca.key), a server leaf
+# for localhost and 127.0.0.1 (leaf.pem/leaf.key), a leaf for evil.example
+# (evil.pem/evil.key) and a client leaf (client.pem/client.key), all signed
+# by the CA and valid for two days; the server key again, encrypted with the
+# passphrase in pass.txt (leaf-enc.key). Output in certs.log.
+make_certs() {
+  ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+  printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' >leaf.ext
+  printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:evil.example\n' >evil.ext
+  printf 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n' >client.ext
+  printf 'correct horse\n' >pass.txt
+  {
+    # shellcheck disable=SC2086
+    openssl req -x509 $ec -keyout ca.key -out ca.pem -days 2 \
+      -subj "/CN=tlswire tools test CA" \
+      -addext basicConstraints=critical,CA:TRUE \
+      -addext keyUsage=critical,keyCertSign,cRLSign &&
+      for n in leaf evil client; do
+        # shellcheck disable=SC2086
+        openssl req -new $ec -keyout $n.key -out $n.csr -subj "/CN=$n" &&
+          openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key \
+            -CAcreateserial -days 2 -extfile $n.ext -out $n.pem || return 1
+      done &&
+      openssl pkey -in leaf.key -aes-128-cbc -passout file:pass.txt \
+        -out leaf-enc.key
+  } >certs.log 2>&1
+}
+
+# tw_server NAME ARGS...: `tlswire server 0 ARGS` in the background, logging
+# to NAME.out / NAME.err; its pid in $server_pid and its port in $port.
+tw_server() {
+  name=$1
+  shift
+  "$TLSWIRE" server 0 "$@" >"$name.out" 2>"$name.err" &
+  server_pid=$!
+  tw_pids="$tw_pids $server_pid"
+  port=
+  wait_for "$name.out" '^listening on' &&
+    port=$(port_of "$name.out" '^listening on')
+  [ -n "$port" ] || { echo "# tlswire server did not start"; diag "$name.out" "$name.err"; }
+}
+
+# stop_server: SIGTERM to the last server; its exit status in $src.
+stop_server() {
+  kill -TERM "$server_pid" 2>/dev/null
+  wait "$server_pid"
+  src=$?
+}
+
+# count FILE TEXT: how many lines of FILE hold TEXT.
+count() {
+  grep -c -F -e "$2" "$1" 2>/dev/null
+}

@@ -48,8 +48,8 @@ expect 2 "server without --cert" server 0 --key k.pem
 says "$err" "--cert and --key are required"
 expect 2 "demo with an argument" demo extra
 expect 3 "server with a missing certificate file" server 0 --cert "$tw_tmp/none.pem" --key "$tw_tmp/none.key"
-says "$err" "none.pem: TLSWIRE_E_SSL"
+says "$err" "none.pem: no such file"
 expect 3 "client with a missing CA file" client --cafile "$tw_tmp/none-ca.pem" 127.0.0.1 1
-says "$err" "none-ca.pem: TLSWIRE_E_SSL"
+says "$err" "none-ca.pem: no such file"
 expect 1 "client to a closed port" client --insecure 127.0.0.1 1
 says "$err" "cannot connect to 127.0.0.1 port 1"
