@@ -34,8 +34,10 @@ static int send_some(struct tlswire_bound *b, const void *buf, size_t len,
                                     len - *done, &n);
     if (rc == TLSWIRE_E_SYSCALL)
       return io_failed(b);
-    if (rc != TLSWIRE_OK || n == 0)
+    if (rc != TLSWIRE_OK || n == 0) {
+      b->would_block |= rc != TLSWIRE_OK;
       return TLSWIRE_E_WANT_WRITE;
+    }
     *done += n;
   }
   return TLSWIRE_OK;
@@ -76,6 +78,7 @@ static int dgram_write(BIO *bio, struct tlswire_bound *b, const char *buf,
     return bio_failed();
   }
   if (rc != TLSWIRE_OK) {
+    b->would_block = 1;
     BIO_set_retry_write(bio);
     return 0;
   }
@@ -129,6 +132,7 @@ static int bound_read(BIO *bio, char *buf, size_t len, size_t *readbytes) {
     return 0;
   case TLSWIRE_E_WANT_READ:
   case TLSWIRE_E_WANT_WRITE:
+    b->would_block = 1;
     BIO_set_retry_read(bio);
     return 0;
   case TLSWIRE_E_SYSCALL:

@@ -29,6 +29,8 @@ struct tlswire_bound {
   struct tlswire_ring out; /* ciphertext the transport has not taken yet */
   int in_eof;              /* the transport reported end of stream */
   int io_errno;            /* the transport's failure, sticky; 0 if none */
+  int would_block;         /* the transport answered would-block once: it
+                              is non-blocking (tlswire_conn_close) */
 };
 
 /* Makes the bound state for t, whose output ring has soft capacity limit

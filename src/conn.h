@@ -13,6 +13,7 @@
 
 #include "bind.h"
 #include "bio.h"
+#include "close.h"
 #include "error.h"
 
 /* A callback failure waiting to be reported by the connection's current
@@ -37,6 +38,7 @@ struct tlswire_conn {
   tlswire_info_cb info_cb; /* set_info_callback */
   void *info_arg;
   struct tlswire_cb_pending cb_pending; /* a callback failed in this call */
+  struct tlswire_close close; /* tlswire_conn_close's progress */
 };
 
 /* The connection that owns ssl, or NULL for an SSL tlswire did not make. */
