@@ -21,7 +21,7 @@ TW_TRANSPORT_TESTS = tests/check_transport_pipe tests/check_transport_callback \
 	tests/check_bind tests/check_close
 if POSIX_TRANSPORTS
 TW_TRANSPORT_TESTS += tests/check_transport_socket tests/check_transport_fd \
-	tests/check_socket_conn
+	tests/check_socket_conn tests/check_readahead
 endif
 check_PROGRAMS += $(TW_TRANSPORT_TESTS) examples/custom_transport
 
@@ -51,6 +51,11 @@ tests_check_close_SOURCES += tests/helpers/sockvt.c tests/helpers/sockvt.h
 endif
 tests_check_close_CFLAGS = $(TEST_CFLAGS)
 tests_check_close_LDADD = $(TEST_LIBS)
+# Read-ahead counted over the same user vtable on a socketpair.
+tests_check_readahead_SOURCES = tests/check_readahead.c \
+	tests/helpers/sockvt.c tests/helpers/sockvt.h
+tests_check_readahead_CFLAGS = $(TEST_CFLAGS)
+tests_check_readahead_LDADD = $(TEST_LIBS)
 
 # The custom-transport example: built and run by make check (TAP output).
 examples_custom_transport_SOURCES = examples/custom_transport.c

@@ -58,6 +58,26 @@ int tlswire_bound_flush(struct tlswire_bound *b) {
   return TLSWIRE_OK;
 }
 
+/* Read-ahead: libssl asks the BIO for as much as its read buffer holds
+ * (one maximum record and its header, allocated by libssl anyway) instead
+ * of a header and then a body, so a stream costs at most one transport recv
+ * per record and several small records share one. The bytes land straight
+ * in libssl's buffer: no copy and no storage of tlswire's, nothing that
+ * grows with traffic; with SSL_MODE_RELEASE_BUFFERS libssl frees that
+ * buffer only once it is empty. Records read ahead are not SSL_pending
+ * (pyOpenSSL's pending keeps its meaning) but SSL_has_pending.
+ *
+ * Only from the end of the handshake (its flights are a few records): with
+ * read-ahead from the first byte, a TCP socket with the smallest buffers
+ * stalled for about a second in zero-window probes right after the
+ * handshake (tests/check_integrity.c, its socket case), for reasons not
+ * understood yet. DTLS reads whole datagrams either way. */
+void tlswire_bound_read_ahead(const struct tlswire_bound *b, SSL *ssl) {
+  if (!b->transport->datagram && SSL_is_init_finished(ssl) &&
+      !SSL_get_read_ahead(ssl))
+    SSL_set_read_ahead(ssl, 1);
+}
+
 int tlswire_bound_datagram(const struct tlswire_bound *b) {
   return b->transport->datagram;
 }

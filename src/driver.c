@@ -219,6 +219,8 @@ int tlswire_drive(tlswire_conn *conn, const struct tlswire_io *io) {
   int rc = drive_pre(conn, io);
   if (rc == TLSWIRE_OK)
     rc = drive_post(conn, io, step(conn, io));
+  if (conn->bound != NULL)
+    tlswire_bound_read_ahead(conn->bound, conn->ssl);
   tlswire_conn_release_idle(conn);
   /* The contract itself: bytes moved only with TLSWIRE_OK. Zeroing the
    * count here would hide bytes libssl took, so it is asserted instead. */

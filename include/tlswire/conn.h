@@ -680,7 +680,8 @@ TLSWIRE_API int tlswire_conn_DTLSv1_handle_timeout(tlswire_conn *conn);
  * loops (level-triggered: the same answer until something changes). With
  * none of the bits set, call recv or do_handshake: input is waiting.
  *  NEEDS_INPUT   nothing can progress until ciphertext arrives (sending
- *                aside): the input ring is empty, no plaintext is buffered,
+ *                aside): the input ring is empty, no plaintext is buffered
+ *                (nor whole records read ahead, on a bound stream),
  *                libssl is not waiting for output room, the connection is
  *                not closed and is not a client that has yet to call
  *                do_handshake. Wait for the transport to be readable.

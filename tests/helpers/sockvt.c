@@ -15,12 +15,18 @@ static int sv_send(void *io, const void *buf, size_t len, size_t *sent) {
   tw_sockvt *s = io;
   ssize_t n;
   s->send_calls++;
+  if (s->budgeted && len > s->send_budget)
+    len = s->send_budget;
+  if (len == 0)
+    return TLSWIRE_E_WANT_WRITE;
   do
     n = send(s->fd, buf, len, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return would_block(errno) ? TLSWIRE_E_WANT_WRITE : TLSWIRE_E_SYSCALL;
   *sent = (size_t)n;
+  if (s->budgeted)
+    s->send_budget -= *sent;
   return TLSWIRE_OK;
 }
 

@@ -17,6 +17,8 @@ typedef struct tw_sockvt {
   unsigned send_calls;
   unsigned wait_calls;
   unsigned shutdown_calls;
+  int budgeted;       /* send passes at most send_budget bytes in all */
+  size_t send_budget; /* then would-blocks */
 } tw_sockvt;
 
 /* A transport over fd (a stream socket, blocking or not) with io s, whose
