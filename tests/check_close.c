@@ -23,10 +23,6 @@
 #include "testmain.h"
 #include "transport.h"
 
-static int is_want(int rc) {
-  return rc == TLSWIRE_E_WANT_READ || rc == TLSWIRE_E_WANT_WRITE;
-}
-
 static const char *why(const tlswire_conn *c) {
   return tlswire_error_message(tlswire_conn_last_error(c));
 }
@@ -170,6 +166,10 @@ END_TEST
 #include <unistd.h>
 
 #include "sockvt.h"
+
+static int is_want(int rc) {
+  return rc == TLSWIRE_E_WANT_READ || rc == TLSWIRE_E_WANT_WRITE;
+}
 
 static int64_t now_ms(void) {
   struct timespec ts;
