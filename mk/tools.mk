@@ -20,7 +20,6 @@ tools_tlswire_SOURCES = \
 	tools/io.c \
 	tools/demo.c \
 	tools/keys.c \
-	tools/loop.c \
 	tools/client.c \
 	tools/server.c tools/server.h \
 	tools/serve.c

@@ -4,7 +4,8 @@
 libtlswire_core_la_SOURCES += \
 	src/transport.c src/transport.h \
 	src/bind.c src/bind.h \
-	src/conn_wait.c src/dtls.h
+	src/conn_wait.c src/dtls.h \
+	src/close.c src/close.h
 if POSIX_TRANSPORTS
 libtlswire_core_la_SOURCES += src/conn_socket.c
 endif
@@ -32,10 +33,11 @@ tests_libtwtest_la_SOURCES += tests/helpers/bound.c tests/helpers/bound.h
 
 # Tests. The POSIX ones only where the POSIX transports are built.
 TW_TRANSPORT_TESTS = tests/check_transport_pipe tests/check_transport_callback \
-	tests/check_bind tests/check_transport_v2
+	tests/check_bind tests/check_transport_v2 tests/check_close
 if POSIX_TRANSPORTS
 TW_TRANSPORT_TESTS += tests/check_transport_socket tests/check_transport_fd \
-	tests/check_socket_conn tests/check_event_loop
+	tests/check_socket_conn tests/check_event_loop \
+	tests/check_readahead
 endif
 check_PROGRAMS += $(TW_TRANSPORT_TESTS) examples/custom_transport
 if POSIX_TRANSPORTS
@@ -66,6 +68,19 @@ tests_check_event_loop_LDADD = $(TEST_LIBS)
 tests_check_socket_conn_SOURCES = tests/check_socket_conn.c
 tests_check_socket_conn_CFLAGS = $(TEST_CFLAGS)
 tests_check_socket_conn_LDADD = $(TEST_LIBS)
+# Graceful close (its socket cases only with the POSIX transports, over the
+# socket transport and a counting user vtable: tests/helpers/sockvt).
+tests_check_close_SOURCES = tests/check_close.c
+if POSIX_TRANSPORTS
+tests_check_close_SOURCES += tests/helpers/sockvt.c tests/helpers/sockvt.h
+endif
+tests_check_close_CFLAGS = $(TEST_CFLAGS)
+tests_check_close_LDADD = $(TEST_LIBS)
+# Read-ahead counted over the same user vtable on a socketpair.
+tests_check_readahead_SOURCES = tests/check_readahead.c \
+	tests/helpers/sockvt.c tests/helpers/sockvt.h
+tests_check_readahead_CFLAGS = $(TEST_CFLAGS)
+tests_check_readahead_LDADD = $(TEST_LIBS)
 
 # The custom-transport example: built and run by make check (TAP output).
 examples_custom_transport_SOURCES = examples/custom_transport.c

@@ -19,6 +19,7 @@
 #define TLSWIRE_SRC_BIND_H
 
 #include <openssl/bio.h>
+#include <openssl/ssl.h>
 
 #include <tlswire/tlswire.h>
 
@@ -29,6 +30,8 @@ struct tlswire_bound {
   struct tlswire_ring out; /* ciphertext the transport has not taken yet */
   int in_eof;              /* the transport reported end of stream */
   int io_errno;            /* the transport's failure, sticky; 0 if none */
+  int would_block;         /* the transport answered would-block once: it
+                              is non-blocking (tlswire_conn_close) */
 };
 
 /* Makes the bound state for t, whose output ring has soft capacity limit
@@ -46,6 +49,10 @@ BIO *tlswire_bound_bio_new(struct tlswire_bound *b);
 /* Sends what waits in the output ring: TLSWIRE_OK once it is empty,
  * TLSWIRE_E_WANT_WRITE, or TLSWIRE_E_SYSCALL (b->io_errno says why). */
 int tlswire_bound_flush(struct tlswire_bound *b);
+
+/* Turns libssl's read-ahead on for ssl reading from a stream b once its
+ * handshake has completed (see bind.c); called after every step. */
+void tlswire_bound_read_ahead(const struct tlswire_bound *b, SSL *ssl);
 
 /* 1 for a transport that carries datagrams. */
 int tlswire_bound_datagram(const struct tlswire_bound *b);

@@ -13,6 +13,7 @@
 
 #include "bind.h"
 #include "bio.h"
+#include "close.h"
 #include "error.h"
 
 /* A callback failure waiting to be reported by the connection's current
@@ -38,6 +39,7 @@ struct tlswire_conn {
   void *info_arg;
   struct tlswire_cb_pending cb_pending; /* a callback failed in this call */
   unsigned last_want; /* TLSWIRE_WAIT_* the last driver call stopped for */
+  struct tlswire_close close; /* tlswire_conn_close's progress */
 };
 
 /* The connection that owns ssl, or NULL for an SSL tlswire did not make. */

@@ -438,6 +438,15 @@ int tlswire_conn_get_group_name(const tlswire_conn *conn, const char **name) {
 /* --- level-triggered state ---------------------------------------------------
  */
 
+/* Input libssl holds that a recv may turn into plaintext without a new
+ * byte: decrypted bytes, or records read ahead (bound streams). Read-ahead
+ * bytes may also be a partial record: once a call stopped for input
+ * (SSL_want_read) they are known to be one, and do not count. */
+static int buffered_input(const tlswire_conn *conn) {
+  return SSL_pending(conn->ssl) > 0 ||
+         (SSL_has_pending(conn->ssl) && !SSL_want_read(conn->ssl));
+}
+
 static int conn_closed(const tlswire_conn *conn) {
   if (SSL_get_shutdown(conn->ssl) & SSL_RECEIVED_SHUTDOWN)
     return 1;
@@ -449,14 +458,14 @@ static int conn_closed(const tlswire_conn *conn) {
   if (conn->bound != NULL && conn->bound->io_errno != 0)
     return 1;
   return tlswire_conn_in_eof(conn) && tlswire_ring_len(&conn->mem.in) == 0 &&
-         SSL_pending(conn->ssl) == 0;
+         !buffered_input(conn);
 }
 
 /* Nothing can happen until ciphertext arrives (sending aside): a client
  * that has not started its handshake must call do_handshake first, and a
  * connection waiting for output room must be drained first. */
 static int conn_needs_input(const tlswire_conn *conn) {
-  if (tlswire_ring_len(&conn->mem.in) > 0 || SSL_pending(conn->ssl) > 0)
+  if (tlswire_ring_len(&conn->mem.in) > 0 || buffered_input(conn))
     return 0;
   if (SSL_want_write(conn->ssl))
     return 0;

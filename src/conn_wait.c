@@ -6,6 +6,7 @@
  * fileno); the events from where the connection's last call stopped and
  * from its output ring; the timeout from the deadlines the library keeps.
  */
+#include "close.h"
 #include "conn.h"
 #include "dtls.h"
 #include "transport.h"
@@ -28,8 +29,8 @@ static int min_timeout(int a, int b) {
  * deadline the library keeps is combined here, one line each. */
 static int wait_timeout(const tlswire_conn *conn) {
   int ms = tlswire_dtls_timer_ms(conn);
-  int close_ms = -1; /* the graceful close's: tlswire_close_timeout_ms(conn) */
-  return min_timeout(ms, close_ms);
+  ms = min_timeout(ms, tlswire_close_timeout_ms(conn));
+  return ms;
 }
 
 static unsigned wait_events(const tlswire_conn *conn) {

@@ -221,6 +221,13 @@ static unsigned want_of(int rc) {
 
 /* --- around the step ------------------------------------------------------ */
 
+/* Once tlswire_conn_close has started, it alone moves bytes (its own
+ * close_notify is the SHUTDOWN step it drives). */
+static int refuse_closing(tlswire_conn *conn) {
+  return tlswire_error_set(&conn->err, TLSWIRE_E_STATE,
+                           "the connection is closing (tlswire_conn_close)");
+}
+
 static int is_read(const struct tlswire_io *io) {
   return io->op == TLSWIRE_IO_READ || io->op == TLSWIRE_IO_PEEK;
 }
@@ -263,6 +270,8 @@ static int drive_post(tlswire_conn *conn, const struct tlswire_io *io, int rc) {
 int tlswire_drive(tlswire_conn *conn, const struct tlswire_io *io) {
   if (io->done != NULL)
     *io->done = 0;
+  if (tlswire_close_started(conn) && io->op != TLSWIRE_IO_SHUTDOWN)
+    return refuse_closing(conn);
   /* No stale queue entries (they would turn SSL_get_error's answer into
    * SSL_ERROR_SSL), no failure of an earlier call's callbacks. */
   tlswire_error_clear_queue();
@@ -272,6 +281,8 @@ int tlswire_drive(tlswire_conn *conn, const struct tlswire_io *io) {
     rc = dtls_pre(conn, io);
   if (rc == TLSWIRE_OK)
     rc = drive_post(conn, io, step_timed(conn, io));
+  if (conn->bound != NULL)
+    tlswire_bound_read_ahead(conn->bound, conn->ssl);
   conn->last_want = want_of(rc);
   tlswire_conn_release_idle(conn);
   /* The contract itself: bytes moved only with TLSWIRE_OK. Zeroing the
@@ -322,6 +333,8 @@ int tlswire_conn_recv_peek(tlswire_conn *conn, void *buf, size_t len,
 
 int tlswire_conn_shutdown(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
+  if (tlswire_close_started(conn))
+    return refuse_closing(conn);
   const struct tlswire_io io = {.op = TLSWIRE_IO_SHUTDOWN};
   return tlswire_drive(conn, &io);
 }
@@ -333,6 +346,8 @@ int tlswire_conn_flush(tlswire_conn *conn) {
   if (conn->bound == NULL)
     return tlswire_error_set(&conn->err, TLSWIRE_E_STATE,
                              "flush on a connection in memory mode");
+  if (tlswire_close_started(conn))
+    return refuse_closing(conn);
   int rc = tlswire_bound_flush(conn->bound);
   tlswire_conn_release_idle(conn);
   /* Adds output; what the last call waits for stays (a spurious wake-up

@@ -4,8 +4,8 @@
  * to its non-blocking socket. A connection goes through three states,
  * handshake, echo and closing, each with its own deadline (the handshake
  * and idle timeouts, the graceful close's bound); whatever a connection
- * waits for comes from tool_get_wait() and its end from tool_close(), the
- * library's event-loop calls (loop.c).
+ * waits for comes from tlswire_conn_get_wait() and its end from
+ * tlswire_conn_close(), the library's event-loop calls.
  *
  * Accept errors that come from a shortage (descriptors, buffers, memory)
  * pause accepting with a growing back-off instead of ending the server;
@@ -256,7 +256,7 @@ static void echo_step(const server *s, srv_conn *c, int64_t now) {
 }
 
 static void close_step(const server *s, srv_conn *c) {
-  int rc = tool_close(c->conn, s->o->close_ms, DRAIN_MAX);
+  int rc = tlswire_conn_close(c->conn, s->o->close_ms, DRAIN_MAX);
 
   if (rc != TLSWIRE_E_WANT_READ && rc != TLSWIRE_E_WANT_WRITE)
     c->state = ST_DONE;
@@ -267,7 +267,7 @@ static void conn_wait(srv_conn *c, int64_t now) {
   tlswire_wait w;
 
   c->events = POLLIN;
-  if (tool_get_wait(c->conn, &w) != TLSWIRE_OK)
+  if (tlswire_conn_get_wait(c->conn, &w) != TLSWIRE_OK)
     return;
   c->events = 0;
   if (w.events & TLSWIRE_WAIT_READ)
@@ -352,7 +352,7 @@ static void conns_reap(server *s, int64_t now) {
     conn_log(c, now);
     if (s->o->once && s->accepted == 1)
       s->once_ex = c->ex;
-    tool_conn_free(c->conn);
+    tlswire_conn_free(c->conn);
     free(c);
   }
   s->n = kept;
@@ -555,7 +555,7 @@ int srv_run(tlswire_context *ctx, int lfd, const server_opts *o) {
     signals_release();
   }
   for (size_t i = 0; i < s.n; i++) {
-    tool_conn_free(s.conns[i]->conn);
+    tlswire_conn_free(s.conns[i]->conn);
     free(s.conns[i]);
   }
   listener_close(&s);

@@ -5,9 +5,8 @@
  * certificates and names. libssl itself, through the escape hatches
  * tlswire_conn_get_ssl() and tlswire_context_get_ssl_ctx(), is left for what
  * tlswire has no call for: the host name verification matched and, with
- * OpenSSL 3.0, the key-exchange group (util.c); the versions a ClientHello offers (serve.c); alert names in
- * the -v trace (keys.c); whether the handshake completed (loop.c, until
- * tlswire_conn_close takes over).
+ * OpenSSL 3.0, the key-exchange group (util.c); the versions a ClientHello
+ * offers (serve.c); alert names in the -v trace (keys.c).
  */
 #ifndef TLSWIRE_TOOL_H
 #define TLSWIRE_TOOL_H
@@ -135,15 +134,6 @@ void tw_keylog_close(void);
 /* -v: prints the handshake's states and alerts on stderr, each line
  * starting with who (a string that outlives the context). */
 int tw_trace_on(tlswire_context *ctx, const char *who);
-
-/* --- the event loop's library calls (loop.c) ------------------------------
- * tlswire_conn_get_wait, tlswire_conn_close and tlswire_conn_free with the
- * contract of <tlswire/transport.h>, for connections bound to the socket or
- * fd transport. A connection that went through tool_close is freed with
- * tool_conn_free. */
-int tool_get_wait(tlswire_conn *conn, tlswire_wait *w);
-int tool_close(tlswire_conn *conn, int timeout_ms, size_t drain_max);
-void tool_conn_free(tlswire_conn *conn);
 
 /* --- messages (util.c) ---------------------------------------------------
  * Every failure message starts with "tlswire: " and names what failed, the

@@ -81,7 +81,13 @@ TLSWIRE_API int tlswire_conn_new(tlswire_conn **out, tlswire_context *ctx,
 /* Destroys the connection and drops its context reference. NULL is
  * ignored. A connection whose handshake completed and that saw no fatal
  * error keeps its session resumable even without shutdown (libssl alone
- * would discard it); a failed or truncated one does not. */
+ * would discard it); a failed or truncated one does not.
+ * A bound connection's transport is freed with it, at once: ciphertext
+ * still waiting in the output ring (tlswire_conn_want_write() true) is
+ * dropped, never sent, even where the transport would take it now, and no
+ * close_notify is sent. A socket closed with the peer's bytes unread makes
+ * the kernel send a reset. For an orderly end call tlswire_conn_close()
+ * (or at least tlswire_conn_flush()) first. */
 TLSWIRE_API void tlswire_conn_free(tlswire_conn *conn);
 
 /* The record of the connection's last failure (NULL for NULL). */
@@ -674,7 +680,8 @@ TLSWIRE_API int tlswire_conn_DTLSv1_handle_timeout(tlswire_conn *conn);
  * loops (level-triggered: the same answer until something changes). With
  * none of the bits set, call recv or do_handshake: input is waiting.
  *  NEEDS_INPUT   nothing can progress until ciphertext arrives (sending
- *                aside): the input ring is empty, no plaintext is buffered,
+ *                aside): the input ring is empty, no plaintext is buffered
+ *                (nor whole records read ahead, on a bound stream),
  *                libssl is not waiting for output room, the connection is
  *                not closed and is not a client that has yet to call
  *                do_handshake. Wait for the transport to be readable.

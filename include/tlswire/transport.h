@@ -400,23 +400,45 @@ TLSWIRE_API int tlswire_conn_get_wait(const tlswire_conn *conn,
 /*
  * Graceful close of a bound connection, in steps that each resume where the
  * last one stopped:
- *   1. send close_notify (when the handshake completed and no fatal error
- *      happened; else skip);
+ *   1. send close_notify (when the handshake completed, no fatal error
+ *      happened and none was sent yet; else skip: an alert already queued
+ *      still leaves with step 2);
  *   2. flush the output ring to the transport;
- *   3. half-close the transport (ops->shutdown, when it has one);
+ *   3. half-close the transport (ops->shutdown, when its caps include
+ *      TLSWIRE_TRANSPORT_CAP_HALF_CLOSE; else skip);
  *   4. drain: read and discard the peer's bytes until its end of stream,
- *      drain_max bytes, or timeout_ms milliseconds since the first call
- *      (timeout_ms < 0: no time bound), so that the peer reads our alert or
- *      close_notify and never a reset caused by unread input.
- * Returns TLSWIRE_OK when done (the bounds reached count as done): free the
- * connection then. TLSWIRE_E_WANT_READ / TLSWIRE_E_WANT_WRITE on a
- * non-blocking transport: wait as tlswire_conn_get_wait says (its
- * timeout_ms includes the deadline) and call again with the same
- * arguments. On a blocking transport the call returns when done; the drain
- * is bounded in time only through ops->wait (the socket and fd transports
- * have it). TLSWIRE_E_SYSCALL when the transport failed (the connection is
- * closed as far as it can be; free it). TLSWIRE_E_STATE in memory mode,
- * TLSWIRE_E_INVALID for NULL conn. Plaintext still arriving is discarded.
+ *      drain_max bytes (0: no drain; SIZE_MAX: no byte bound), or
+ *      timeout_ms milliseconds since the first call (timeout_ms < 0: no
+ *      time bound), so that the peer reads our alert or close_notify and
+ *      never a reset caused by unread input.
+ * A datagram transport has steps 1 and 2 only. The bounds are those of the
+ * first call; later calls continue that close and their arguments are not
+ * read. The deadline also ends a close stuck in steps 1 to 3 on a peer
+ * that does not read: what could not leave by then is dropped.
+ *
+ * Returns TLSWIRE_OK when done (the bounds reached count as done; again on
+ * every later call): free the connection then. TLSWIRE_E_WANT_READ /
+ * TLSWIRE_E_WANT_WRITE on a non-blocking transport: wait as
+ * tlswire_conn_get_wait says (its timeout_ms includes the deadline) and
+ * call again. TLSWIRE_E_SYSCALL when the transport failed (ECONNRESET
+ * while draining, EPIPE ...; again on every later call): the connection is
+ * closed as far as it can be; free it. TLSWIRE_E_STATE in memory mode (the
+ * caller owns the transport there: shutdown and bio_read), TLSWIRE_E_INVALID
+ * for NULL conn. Plaintext still arriving is discarded.
+ *
+ * Blocking or not: a transport that has answered would-block at least once
+ * on this connection is taken for non-blocking, and the drain reads it
+ * directly (returning TLSWIRE_E_WANT_READ). Before each drain read of any
+ * other transport, with a time bound, the drain calls ops->wait(READ, time
+ * left), so a blocking transport's drain ends at the deadline; without a
+ * wait op the drain is bounded only by the transport's own blocking (a
+ * blocking recv waits until the peer sends or closes). A non-blocking
+ * transport with a wait op that never answered would-block before the
+ * close may thus wait in ops->wait once, up to the deadline.
+ *
+ * Once a close has started, the connection's other I/O calls (do_handshake,
+ * send, recv and their variants, shutdown, flush, the DTLS calls) return
+ * TLSWIRE_E_STATE; the queries still answer.
  */
 TLSWIRE_API int tlswire_conn_close(tlswire_conn *conn, int timeout_ms,
                                    size_t drain_max);
