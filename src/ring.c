@@ -91,10 +91,9 @@ void tlswire_ring_free(struct tlswire_ring *r) {
   memset(r, 0, sizeof *r);
 }
 
-void tlswire_ring_release(struct tlswire_ring *r) {
+void tlswire_ring_drop_storage(struct tlswire_ring *r) {
   ring_check(r);
-  if (r->len != 0 || r->window != 0 || r->data == NULL)
-    return;
+  assert(r->len == 0 && r->window == 0);
   storage_drop(r);
   r->head = 0;
 }

@@ -98,9 +98,16 @@ static inline int tlswire_ring_window_open(const struct tlswire_ring *r) {
   return r->window != 0;
 }
 
-/* Gives the storage back (to the pool when it has room, else to the heap)
- * if the ring is empty and no window is open; the next put or window takes
- * storage again. */
-void tlswire_ring_release(struct tlswire_ring *r);
+/* Gives the storage back (to the pool when it has room, else to the heap);
+ * the ring must be empty with no window open. Use tlswire_ring_release. */
+void tlswire_ring_drop_storage(struct tlswire_ring *r);
+
+/* Gives the storage back if the ring has some, is empty and no window is
+ * open; the next put or window takes storage again. Inline: it runs after
+ * every call, and usually has nothing to do. */
+static inline void tlswire_ring_release(struct tlswire_ring *r) {
+  if (r->data != NULL && r->len == 0 && r->window == 0)
+    tlswire_ring_drop_storage(r);
+}
 
 #endif /* TLSWIRE_SRC_RING_H */
