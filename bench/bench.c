@@ -56,65 +56,90 @@ unsigned char bench_data[65536], bench_sink[65536];
 #define AES256 "TLS_AES_256_GCM_SHA384"
 #define CHACHA "TLS_CHACHA20_POLY1305_SHA256"
 
-/* name, kind, base, key, version, suite, release, size, wall ops, cg ops */
+/* name, kind, base, key, version, suite, release, size, wall ops, cg ops,
+ * pairs */
 static const struct bench_row rows[] = {
     {"handshake TLS 1.3 ECDSA P-256", KIND_HANDSHAKE, BASE_ZC, EC, T13, AES128,
-     0, 0, 200, 10},
+     0, 0, 200, 10, 0},
     {"handshake TLS 1.3 RSA 2048", KIND_HANDSHAKE, BASE_ZC, RSA, T13, AES128, 0,
-     0, 100, 10},
+     0, 100, 10, 0},
     {"handshake TLS 1.2 ECDSA P-256", KIND_HANDSHAKE, BASE_ZC, EC, T12,
-     "ECDHE-ECDSA-AES128-GCM-SHA256", 0, 0, 200, 10},
+     "ECDHE-ECDSA-AES128-GCM-SHA256", 0, 0, 200, 10, 0},
     {"handshake TLS 1.2 RSA 2048", KIND_HANDSHAKE, BASE_ZC, RSA, T12,
-     "ECDHE-RSA-AES128-GCM-SHA256", 0, 0, 100, 10},
+     "ECDHE-RSA-AES128-GCM-SHA256", 0, 0, 100, 10, 0},
     {"resumed TLS 1.3 (ticket)", KIND_RESUME, BASE_ZC, EC, T13, AES128, 0, 0,
-     400, 20},
+     400, 20, 0},
     {"bulk AES-128-GCM, copying vs BIO_s_mem", KIND_BULK, BASE_COPY, EC, T13,
-     AES128, 0, 0, 4096, 256},
+     AES128, 0, 0, 4096, 256, 0},
     {"bulk AES-128-GCM, zero-copy vs BIO pair", KIND_BULK, BASE_ZC, EC, T13,
-     AES128, 0, 0, 4096, 256},
+     AES128, 0, 0, 4096, 256, 0},
     {"bulk AES-256-GCM, copying vs BIO_s_mem", KIND_BULK, BASE_COPY, EC, T13,
-     AES256, 0, 0, 4096, 256},
+     AES256, 0, 0, 4096, 256, 0},
     {"bulk AES-256-GCM, zero-copy vs BIO pair", KIND_BULK, BASE_ZC, EC, T13,
-     AES256, 0, 0, 4096, 256},
+     AES256, 0, 0, 4096, 256, 0},
     {"bulk ChaCha20, copying vs BIO_s_mem", KIND_BULK, BASE_COPY, EC, T13,
-     CHACHA, 0, 0, 4096, 256},
+     CHACHA, 0, 0, 4096, 256, 0},
     {"bulk ChaCha20, zero-copy vs BIO pair", KIND_BULK, BASE_ZC, EC, T13,
-     CHACHA, 0, 0, 4096, 256},
+     CHACHA, 0, 0, 4096, 256, 0},
     {"bulk AES-128-GCM, socket vs SSL_set_fd", KIND_BULK, BASE_SOCK, EC, T13,
-     AES128, 0, 0, 4096, 256},
+     AES128, 0, 0, 4096, 256, 0},
     {"ping-pong 64 B, zero-copy vs BIO pair", KIND_PING, BASE_ZC, EC, T13,
-     AES128, 0, 64, 20000, 2000},
+     AES128, 0, 64, 20000, 2000, 0},
     {"ping-pong 1 KiB, zero-copy vs BIO pair", KIND_PING, BASE_ZC, EC, T13,
-     AES128, 0, 1024, 20000, 2000},
+     AES128, 0, 1024, 20000, 2000, 0},
     {"ping-pong 64 B, copying vs BIO_s_mem", KIND_PING, BASE_COPY, EC, T13,
-     AES128, 0, 64, 20000, 2000},
+     AES128, 0, 64, 20000, 2000, 0},
     {"ping-pong 64 B, RELEASE_BUFFERS", KIND_PING, BASE_ZC, EC, T13, AES128, 1,
-     64, 20000, 2000},
+     64, 20000, 2000, 0},
     {"ping-pong 1 KiB, RELEASE_BUFFERS", KIND_PING, BASE_ZC, EC, T13, AES128, 1,
-     1024, 20000, 2000},
+     1024, 20000, 2000, 0},
     {"ping-pong 64 B, socket vs SSL_set_fd", KIND_PING, BASE_SOCK, EC, T13,
-     AES128, 0, 64, 5000, 1000},
+     AES128, 0, 64, 5000, 1000, 0},
     {"ping-pong 1 KiB, socket vs SSL_set_fd", KIND_PING, BASE_SOCK, EC, T13,
-     AES128, 0, 1024, 5000, 1000},
+     AES128, 0, 1024, 5000, 1000, 0},
+    {"concurrent: 1 pair, 64 B round-robin", KIND_CONC, BASE_COPY, EC, T13,
+     AES128, 0, 64, 20000, 2000, 1},
+    {"concurrent: 100 conns, 64 B round-robin", KIND_CONC, BASE_COPY, EC, T13,
+     AES128, 0, 64, 20000, 2000, 50},
+    {"concurrent: 1,000 conns, 64 B round-robin", KIND_CONC, BASE_COPY, EC,
+     T13, AES128, 0, 64, 20000, 2000, 500},
     {"memory: idle established", KIND_MEM_IDLE, BASE_COPY, EC, T13, AES128, 0,
-     0, 0, 0},
-    {"memory: idle, RELEASE_BUFFERS", KIND_MEM_IDLE, BASE_COPY, EC, T13, AES128,
-     1, 0, 0, 0},
-    {"memory: handshake peak", KIND_MEM_PEAK, BASE_COPY, EC, T13, AES128, 0, 0,
-     0, 0},
-    {"memory: idle after traffic", KIND_MEM_AFTER, BASE_COPY, EC, T13, AES128,
      0, 0, 0, 0},
+    {"memory: idle, RELEASE_BUFFERS", KIND_MEM_IDLE, BASE_COPY, EC, T13, AES128,
+     1, 0, 0, 0, 0},
+    {"memory: handshake peak", KIND_MEM_PEAK, BASE_COPY, EC, T13, AES128, 0, 0,
+     0, 0, 0},
+    {"memory: idle after traffic", KIND_MEM_AFTER, BASE_COPY, EC, T13, AES128,
+     0, 0, 0, 0, 0},
     {"memory: after traffic, RELEASE_BUFFERS", KIND_MEM_AFTER, BASE_COPY, EC,
-     T13, AES128, 1, 0, 0, 0},
+     T13, AES128, 1, 0, 0, 0, 0},
+    {"memory: after traffic, 1 pair", KIND_MEM_AFTER, BASE_COPY, EC, T13,
+     AES128, 0, 0, 0, 0, 1},
+    {"memory: after traffic, 100 conns", KIND_MEM_AFTER, BASE_COPY, EC, T13,
+     AES128, 0, 0, 0, 0, 50},
 };
 #define NROWS (int)(sizeof rows / sizeof rows[0])
 
 /* --- helpers shared with raw.c and tw.c --------------------------------- */
 
+/* --quick: a tiny run (a smoke test of the table, not a measurement). */
+static int quick;
+
+int bench_pairs(const struct bench_row *row) {
+  int pairs = row->pairs > 0 ? row->pairs : BENCH_MEM_PAIRS;
+  if (row->kind == KIND_MEM_PEAK)
+    pairs = 20;
+  return quick && pairs > 4 ? 4 : pairs;
+}
+
 _Noreturn void bench_die(const char *what) {
   fprintf(stderr, "bench: %s failed\n", what);
   exit(1);
 }
+
+/* "bench" when run as `tlswire bench`: the children of --callgrind are
+ * started as `<program> bench --one ...`. */
+static const char *subcommand;
 
 /* Set by --certs: the children of --callgrind load the parent's chains
  * instead of generating keys (RSA generation is slow under valgrind). */
@@ -248,7 +273,13 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* One side of a row: seconds for row->wall_ops operations, or bytes per
+/* Operations per wall-clock round: a few with --quick. */
+static long wall_ops(const struct bench_row *row) {
+  long ops = quick ? row->wall_ops / 500 : row->wall_ops;
+  return ops > 2 ? ops : 2;
+}
+
+/* One side of a row: seconds for wall_ops(row) operations, or bytes per
  * connection for a memory row. */
 static double bench_cost(const struct bench_side *side,
                          const struct bench_row *row) {
@@ -256,7 +287,7 @@ static double bench_cost(const struct bench_side *side,
     return side->memory(row);
   void *state = side->setup(row);
   double t0 = now();
-  measured(side, state, row->wall_ops);
+  measured(side, state, wall_ops(row));
   double t = now() - t0;
   side->teardown(state);
   return t;
@@ -266,11 +297,12 @@ static double bench_cost(const struct bench_side *side,
 static double bench_figure(const struct bench_row *row, double cost) {
   switch (row->kind) {
   case KIND_BULK:
-    return (double)row->wall_ops * BENCH_RECORD / (1 << 20) / cost;
+    return (double)wall_ops(row) * BENCH_RECORD / (1 << 20) / cost;
   case KIND_HANDSHAKE:
   case KIND_RESUME:
   case KIND_PING:
-    return (double)row->wall_ops / cost;
+  case KIND_CONC:
+    return (double)wall_ops(row) / cost;
   default:
     return cost;
   }
@@ -284,6 +316,7 @@ static const char *bench_unit(const struct bench_row *row) {
   case KIND_RESUME:
     return "handshakes/s";
   case KIND_PING:
+  case KIND_CONC:
     return "round trips/s";
   default:
     return "bytes/conn";
@@ -370,12 +403,14 @@ static pid_t cg_start(const char *self, int index, const char *side, long ops,
   char side_arg[16], self_arg[PATH_MAX];
   snprintf(side_arg, sizeof side_arg, "%s", side);
   snprintf(self_arg, sizeof self_arg, "%s", self);
-  static char o_certs[] = "--certs";
+  static char o_certs[] = "--certs", o_sub[] = "bench";
   char dir_arg[PATH_MAX];
   snprintf(dir_arg, sizeof dir_arg, "%s", certs_dir);
-  char *argv[] = {vg,       tool,  quiet,   toggle,  outopt,
-                  self_arg, o_one, idx,     o_side,  side_arg,
-                  o_ops,    n,     o_certs, dir_arg, NULL};
+  char *argv[] = {vg,     tool,     quiet, toggle,  outopt,  self_arg,
+                  o_sub,  o_one,    idx,   o_side,  side_arg, o_ops,
+                  n,      o_certs,  dir_arg, NULL};
+  if (subcommand == NULL) /* tlswire-bench itself: no subcommand */
+    memmove(&argv[6], &argv[7], 9 * sizeof argv[0]);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
@@ -441,12 +476,48 @@ static void certs_cleanup(const char *dir) {
   rmdir(dir);
 }
 
+/* 1 when valgrind is an executable file in a directory of PATH. */
+static int valgrind_found(void) {
+  const char *path = getenv("PATH");
+  char dir[PATH_MAX], file[PATH_MAX + 16];
+  while (path != NULL && *path != '\0') {
+    size_t len = strcspn(path, ":");
+    snprintf(dir, sizeof dir, "%.*s", (int)len, len ? path : ".");
+    snprintf(file, sizeof file, "%s/valgrind", dir);
+    if (access(file, X_OK) == 0)
+      return 1;
+    path += len + (path[len] == ':');
+  }
+  return 0;
+}
+
+/* Without valgrind: the exact command for one row's side, to run by hand. */
+static int callgrind_missing(const char *self) {
+  fprintf(stderr,
+          "bench: valgrind not found in PATH: no instruction table.\n"
+          "Install valgrind (Debian: apt-get install valgrind) and run "
+          "again, or measure one row's side by hand, for example:\n"
+          "  valgrind --tool=callgrind --toggle-collect=bench_measured "
+          "%s%s --one 0 --side raw --ops 10\n"
+          "  valgrind --tool=callgrind --toggle-collect=bench_measured "
+          "%s%s --one 0 --side tlswire --ops 10\n"
+          "and divide the two \"summary:\" totals (%s --list names the "
+          "rows).\n",
+          self, subcommand ? " bench" : "", self, subcommand ? " bench" : "",
+          self);
+  return 1;
+}
+
 static int bench_callgrind(const char *only) {
   char self[PATH_MAX], dir[] = "/tmp/tlswire-bench-XXXXXX";
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0 || mkdtemp(dir) == NULL)
+  if (n <= 0)
     bench_die("finding the benchmark program");
   self[n] = '\0';
+  if (!valgrind_found())
+    return callgrind_missing(self);
+  if (mkdtemp(dir) == NULL)
+    bench_die("making a temporary directory");
   certs_dir = dir;
   chain_save(TW_KEY_EC_P256);
   chain_save(TW_KEY_RSA2048);
@@ -487,14 +558,32 @@ static long arg_number(const char *s, long lo, long hi) {
 }
 
 /* Prints the usage to stdout and exits 0 (--help), or to stderr with 2. */
-static _Noreturn void usage(int status) {
+static int usage(int status) {
+  const char *me = subcommand ? "tlswire bench" : "tlswire-bench";
   fprintf(status ? stderr : stdout,
-          "usage: tlswire-bench [--rounds N] [--only TEXT]\n"
-          "       tlswire-bench --callgrind [--only TEXT]\n"
-          "       tlswire-bench --list\n"
-          "       tlswire-bench --one ROW --side raw|tlswire --ops N "
-          "[--certs DIR]\n");
-  exit(status);
+          "usage: %s [--rounds N] [--only TEXT] [--quick]\n"
+          "       %s --callgrind [--only TEXT]\n"
+          "       %s --list\n"
+          "       %s --one ROW --side raw|tlswire --ops N [--certs DIR]\n"
+          "tlswire against raw libssl doing the same work in this process.\n"
+          "  (default)    wall clock: both sides every round, the order "
+          "swapped\n"
+          "               each round; median, min and max of the per-round\n"
+          "               ratios raw cost / tlswire cost (>= 1: tlswire as "
+          "fast\n"
+          "               or as light)\n"
+          "  --quick      a tiny run in a few seconds (checks the table, "
+          "measures\n"
+          "               nothing)\n"
+          "  --callgrind  the instruction table (the figures that repeat): "
+          "each\n"
+          "               row's two sides run again under valgrind\n"
+          "               --tool=callgrind; without valgrind, prints the "
+          "command\n"
+          "               to run by hand\n"
+          "  --only TEXT  only the rows whose name contains TEXT\n",
+          me, me, me, me);
+  return status;
 }
 
 static int list_rows(void) {
@@ -503,15 +592,19 @@ static int list_rows(void) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+int bench_main(int argc, char **argv) {
   int rounds = 5, one = -1, callgrind = 0;
   long ops = 0;
   const char *only = "", *side = "";
+  if (argc > 0 && strcmp(argv[0], "bench") == 0)
+    subcommand = argv[0];
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--rounds") == 0)
       rounds = (int)arg_number(arg_value(argc, argv, &i), 1, MAX_ROUNDS);
     else if (strcmp(argv[i], "--only") == 0)
       only = arg_value(argc, argv, &i);
+    else if (strcmp(argv[i], "--quick") == 0)
+      quick = 1;
     else if (strcmp(argv[i], "--callgrind") == 0)
       callgrind = 1;
     else if (strcmp(argv[i], "--list") == 0)
@@ -524,12 +617,16 @@ int main(int argc, char **argv) {
       certs_dir = arg_value(argc, argv, &i);
     else if (strcmp(argv[i], "--ops") == 0)
       ops = arg_number(arg_value(argc, argv, &i), 1, 1L << 30);
-    else if (strcmp(argv[i], "--help") == 0)
-      usage(0);
-    else
-      usage(2);
+    else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+      return usage(0);
+    else {
+      fprintf(stderr, "bench: unknown option '%s'\n", argv[i]);
+      return usage(2);
+    }
   }
   memset(bench_data, 'x', sizeof bench_data);
+  if (quick)
+    rounds = 1;
   if (one >= 0)
     return bench_one(one, side, ops);
   if (callgrind)

@@ -26,6 +26,8 @@ enum bench_kind {
   KIND_RESUME,    /* one op: a resumed handshake */
   KIND_BULK,      /* one op: one 16 KiB record, client to server */
   KIND_PING,      /* one op: a round trip of `size` bytes each way */
+  KIND_CONC,      /* one op: a round trip of `size` bytes on the next of
+                     `pairs` established pairs, round-robin */
   KIND_MEM_IDLE,  /* heap per idle established connection */
   KIND_MEM_PEAK,  /* heap peak per connection during the handshake */
   KIND_MEM_AFTER  /* heap per idle connection after traffic */
@@ -42,11 +44,21 @@ struct bench_row {
   size_t size;       /* ping-pong message size */
   long wall_ops;     /* operations per wall-clock round */
   long cg_ops;       /* operations under callgrind */
+  int pairs;         /* KIND_CONC and memory rows: pairs (0: default) */
 };
 
 #define BENCH_RECORD 16384 /* plaintext bytes per bulk operation */
 #define BENCH_HOST "server.test"
 #define BENCH_MEM_PAIRS 500 /* memory rows: 1,000 connections */
+
+/* Pairs a memory or concurrency row sets up (fewer with --quick). */
+int bench_pairs(const struct bench_row *row);
+
+/* The benchmark's command line (bench.c): the tlswire-bench program's
+ * main, and `tlswire bench` (argv[0] "bench": the children it starts
+ * under callgrind are then `<program> bench ...`). Returns the exit
+ * status: 0, 1 on failure, 2 on a usage error. */
+int bench_main(int argc, char **argv);
 
 /* One side of the comparison. */
 struct bench_side {

@@ -23,6 +23,7 @@ struct raw_state {
   SSL_CTX *cctx, *sctx;
   SSL_SESSION *session; /* KIND_RESUME */
   struct raw_end c, s;  /* KIND_BULK, KIND_PING */
+  struct raw_end *cc, *cs; /* KIND_CONC: the pairs */
 };
 
 static void raw_server_creds(SSL_CTX *ctx, const tw_chain *ch) {
@@ -287,6 +288,26 @@ static void raw_take_session(struct raw_state *st) {
   raw_pair_free(&c, &s);
 }
 
+/* KIND_CONC: bench_pairs(row) established pairs. */
+static void raw_conc_new(struct raw_state *st) {
+  int n = bench_pairs(st->row);
+  st->cc = calloc((size_t)n, sizeof *st->cc);
+  st->cs = calloc((size_t)n, sizeof *st->cs);
+  if (st->cc == NULL || st->cs == NULL)
+    bench_die("calloc");
+  for (int i = 0; i < n; i++) {
+    raw_pair_new(st, &st->cc[i], &st->cs[i]);
+    raw_handshake(st, &st->cc[i], &st->cs[i], NULL);
+  }
+}
+
+/* One round trip on each pair in turn, ops in all. */
+static void raw_conc(const struct raw_state *st, long ops) {
+  int n = bench_pairs(st->row);
+  for (long i = 0; i < ops; i++)
+    raw_ping(st, &st->cc[i % n], &st->cs[i % n], 1, st->row->size);
+}
+
 static void *raw_setup(const struct bench_row *row) {
   struct raw_state *st = calloc(1, sizeof *st);
   if (st == NULL)
@@ -300,6 +321,8 @@ static void *raw_setup(const struct bench_row *row) {
     raw_pair_new(st, &st->c, &st->s);
     raw_handshake(st, &st->c, &st->s, NULL);
   }
+  if (row->kind == KIND_CONC)
+    raw_conc_new(st);
   return st;
 }
 
@@ -316,6 +339,9 @@ static void raw_run(void *state, long ops) {
   case KIND_PING:
     raw_ping(st, &st->c, &st->s, ops, st->row->size);
     break;
+  case KIND_CONC:
+    raw_conc(st, ops);
+    break;
   default:
     bench_die("raw row kind");
   }
@@ -325,6 +351,10 @@ static void raw_teardown(void *state) {
   struct raw_state *st = state;
   if (st->c.ssl != NULL)
     raw_pair_free(&st->c, &st->s);
+  for (int i = 0; st->cc != NULL && i < bench_pairs(st->row); i++)
+    raw_pair_free(&st->cc[i], &st->cs[i]);
+  free(st->cc);
+  free(st->cs);
   SSL_SESSION_free(st->session);
   SSL_CTX_free(st->cctx);
   SSL_CTX_free(st->sctx);
@@ -341,12 +371,13 @@ static void raw_traffic(const struct raw_state *st, struct raw_end *c,
 }
 
 /* Bytes per connection: the handshake peak over 20 pairs one at a time, or
- * the heap held by BENCH_MEM_PAIRS established pairs. */
+ * the heap held by bench_pairs(row) established pairs (1,000 connections
+ * by default). */
 static double raw_memory(const struct bench_row *row) {
   static struct raw_end c[BENCH_MEM_PAIRS], s[BENCH_MEM_PAIRS];
   struct raw_state *st = raw_setup(row);
   int peak_row = row->kind == KIND_MEM_PEAK;
-  int pairs = peak_row ? 20 : BENCH_MEM_PAIRS;
+  int pairs = bench_pairs(row);
   double total = 0;
   size_t before = bench_heap(), peak;
   for (int i = 0; i < pairs; i++) {

@@ -23,6 +23,7 @@ struct tw_state {
   size_t capacity;          /* ring capacity, for the copying pump */
   tlswire_session *session; /* KIND_RESUME */
   struct tw_end c, s;       /* KIND_BULK, KIND_PING */
+  struct tw_end *cc, *cs; /* KIND_CONC: the pairs */
 };
 
 static void tw_check(int status, const char *what) {
@@ -288,6 +289,26 @@ static void tw_take_session(struct tw_state *st) {
   tw_pair_free(&c, &s);
 }
 
+/* KIND_CONC: bench_pairs(row) established pairs. */
+static void tw_conc_new(struct tw_state *st) {
+  int n = bench_pairs(st->row);
+  st->cc = calloc((size_t)n, sizeof *st->cc);
+  st->cs = calloc((size_t)n, sizeof *st->cs);
+  if (st->cc == NULL || st->cs == NULL)
+    bench_die("calloc");
+  for (int i = 0; i < n; i++) {
+    tw_pair_new(st, &st->cc[i], &st->cs[i]);
+    tw_handshake(st, &st->cc[i], &st->cs[i], NULL);
+  }
+}
+
+/* One round trip on each pair in turn, ops in all. */
+static void tw_conc(const struct tw_state *st, long ops) {
+  int n = bench_pairs(st->row);
+  for (long i = 0; i < ops; i++)
+    tw_ping(st, &st->cc[i % n], &st->cs[i % n], 1, st->row->size);
+}
+
 static void *tw_setup(const struct bench_row *row) {
   struct tw_state *st = calloc(1, sizeof *st);
   if (st == NULL)
@@ -302,6 +323,8 @@ static void *tw_setup(const struct bench_row *row) {
     tw_pair_new(st, &st->c, &st->s);
     tw_handshake(st, &st->c, &st->s, NULL);
   }
+  if (row->kind == KIND_CONC)
+    tw_conc_new(st);
   return st;
 }
 
@@ -318,6 +341,9 @@ static void tw_run(void *state, long ops) {
   case KIND_PING:
     tw_ping(st, &st->c, &st->s, ops, st->row->size);
     break;
+  case KIND_CONC:
+    tw_conc(st, ops);
+    break;
   default:
     bench_die("tlswire row kind");
   }
@@ -327,6 +353,10 @@ static void tw_teardown(void *state) {
   struct tw_state *st = state;
   if (st->c.conn != NULL)
     tw_pair_free(&st->c, &st->s);
+  for (int i = 0; st->cc != NULL && i < bench_pairs(st->row); i++)
+    tw_pair_free(&st->cc[i], &st->cs[i]);
+  free(st->cc);
+  free(st->cs);
   tlswire_session_free(st->session);
   tlswire_context_free(st->cctx);
   tlswire_context_free(st->sctx);
@@ -343,12 +373,13 @@ static void tw_traffic(const struct tw_state *st, struct tw_end *c,
 }
 
 /* Bytes per connection: the handshake peak over 20 pairs one at a time, or
- * the heap held by BENCH_MEM_PAIRS established pairs. */
+ * the heap held by bench_pairs(row) established pairs (1,000 connections
+ * by default). */
 static double tw_memory(const struct bench_row *row) {
   static struct tw_end c[BENCH_MEM_PAIRS], s[BENCH_MEM_PAIRS];
   struct tw_state *st = tw_setup(row);
   int peak_row = row->kind == KIND_MEM_PEAK;
-  int pairs = peak_row ? 20 : BENCH_MEM_PAIRS;
+  int pairs = bench_pairs(row);
   double total = 0;
   size_t before = bench_heap(), peak;
   for (int i = 0; i < pairs; i++) {

@@ -24,9 +24,14 @@ tools_tlswire_SOURCES = \
 	tools/server.c tools/server.h \
 	tools/serve.c
 tools_tlswire_LDADD = libtlswire.la $(OPENSSL_LIBS)
+# `tlswire bench`: the benchmark's code (bench/), public API only.
+tools_tlswire_SOURCES += bench/bench.c bench/bench.h bench/raw.c bench/tw.c \
+	tests/helpers/certs.c tests/helpers/certs.h
+tools_tlswire_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/helpers
 
 TOOLS_TESTS = \
 	tests/tools/usage.sh \
+	tests/tools/bench.sh \
 	tests/tools/demo.sh \
 	tests/tools/interop.sh \
 	tests/tools/server.sh \

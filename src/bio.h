@@ -29,6 +29,33 @@
   (SSL3_RT_MAX_PACKET_SIZE + SSL3_RT_HEADER_LENGTH +                           \
    SSL3_RT_MAX_ENCRYPTED_OVERHEAD)
 
+/* The most ciphertext a write adds beyond its plaintext (header, tag or MAC
+ * and padding, an explicit IV, a TLS 1.0 empty fragment or a KeyUpdate
+ * record before it), with no record padding configured (tlswire sets
+ * none): a write of n plaintext bytes started with n + this much room free
+ * is taken whole. */
+#define TLSWIRE_RECORD_OVERHEAD (TLSWIRE_RECORD_ROOM - SSL3_RT_MAX_PLAIN_LENGTH)
+
+/* The largest record a peer may send: 16 KiB of plaintext, the most
+ * expansion libssl accepts and the header (16,709 bytes). An input ring
+ * takes at least this much, so a whole record is fed with one bio_write. */
+#define TLSWIRE_RECORD_MAX                                                     \
+  (SSL3_RT_MAX_PLAIN_LENGTH + SSL3_RT_MAX_ENCRYPTED_OVERHEAD +                 \
+   SSL3_RT_HEADER_LENGTH)
+
+/* Storage of every ring of a context with ring capacity `capacity`: room
+ * for one record as libssl builds it, or the capacity if larger. One size
+ * for both directions, so they share one pool of blocks. */
+static inline size_t tlswire_bio_ring_size(size_t capacity) {
+  return capacity > TLSWIRE_RECORD_ROOM ? capacity : TLSWIRE_RECORD_ROOM;
+}
+
+/* The soft capacity of an input ring: the ring capacity, but at least one
+ * whole record. */
+static inline size_t tlswire_bio_in_limit(size_t capacity) {
+  return capacity > TLSWIRE_RECORD_MAX ? capacity : TLSWIRE_RECORD_MAX;
+}
+
 /* What the memory BIO works on; owned by the connection. */
 struct tlswire_bio_mem {
   struct tlswire_ring in;  /* ciphertext from the peer, read by libssl */

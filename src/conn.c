@@ -58,23 +58,29 @@ static void keep_session(tlswire_conn *conn) {
 
 /* --- lifetime ------------------------------------------------------------- */
 
-/* Memory mode: two rings. The rings allocate on first use; under
- * SSL_MODE_RELEASE_BUFFERS the connection gives idle storage back, as libssl
- * does with its own buffers in that mode (tlswire_conn_release_idle). */
-static int conn_io_init(tlswire_conn *conn, const tlswire_context *ctx,
+/* Memory mode: two rings; bound: the output ring. Rings take storage on
+ * first use and give it back whenever they are empty at the end of a call
+ * (tlswire_conn_release_idle), through the context's pool, so an idle
+ * connection holds none and a busy one does not call malloc. The output
+ * ring's storage is one record as libssl builds it (or the capacity if
+ * larger): a write starts only with a whole record's room free. */
+static int conn_io_init(tlswire_conn *conn, tlswire_context *ctx,
                         tlswire_transport *t) {
   size_t capacity = ctx->ring_capacity;
-  conn->release =
-      (SSL_CTX_get_mode(ctx->ssl_ctx) & SSL_MODE_RELEASE_BUFFERS) != 0;
+  size_t size = tlswire_bio_ring_size(capacity);
   if (t != NULL) {
     t->caps = tlswire_transport_caps(t); /* asked once, at bind */
-    return tlswire_bound_new(&conn->bound, t, capacity,
-                             capacity + TLSWIRE_RECORD_ROOM);
+    int rc = tlswire_bound_new(&conn->bound, t, capacity, size);
+    if (rc == TLSWIRE_OK)
+      tlswire_ring_use_pool(&conn->bound->out, &ctx->pool);
+    return rc;
   }
-  if (tlswire_ring_init(&conn->mem.in, capacity, capacity) != 0 ||
-      tlswire_ring_init(&conn->mem.out, capacity, capacity + TLSWIRE_RECORD_ROOM) !=
-          0)
+  if (tlswire_ring_init(&conn->mem.in, tlswire_bio_in_limit(capacity),
+                        size) != 0 ||
+      tlswire_ring_init(&conn->mem.out, capacity, size) != 0)
     return TLSWIRE_E_INVALID;
+  tlswire_ring_use_pool(&conn->mem.in, &ctx->pool);
+  tlswire_ring_use_pool(&conn->mem.out, &ctx->pool);
   return TLSWIRE_OK;
 }
 
@@ -178,12 +184,14 @@ fail_fit:
   SSL_free(conn->ssl); /* and its BIO; the bound state frees t */
 fail_ssl:
   conn_io_free(conn);
+  tlswire_error_release(&conn->err);
   OPENSSL_free(conn);
   return rc;
 fail_io:
   if (conn->bound == NULL)
     drop_transport(t);
   conn_io_free(conn);
+  tlswire_error_release(&conn->err);
   OPENSSL_free(conn);
   return io_init_failed(rec, rc);
 }
@@ -206,13 +214,12 @@ void tlswire_conn_free(tlswire_conn *conn) {
   keep_session(conn);
   SSL_free(conn->ssl);
   conn_io_free(conn);
-  tlswire_context_free(conn->ctx);
+  tlswire_error_release(&conn->err);
+  tlswire_context_free(conn->ctx); /* after the rings: it owns their pool */
   OPENSSL_free(conn);
 }
 
 void tlswire_conn_release_idle(tlswire_conn *conn) {
-  if (!conn->release)
-    return;
   tlswire_ring_release(tlswire_conn_out(conn));
   tlswire_ring_release(&conn->mem.in);
 }

@@ -29,7 +29,6 @@ struct tlswire_conn {
   tlswire_context *ctx;
   struct tlswire_bio_mem mem;  /* memory mode's rings (unused when bound) */
   struct tlswire_bound *bound; /* bound mode's state, or NULL */
-  int release;                 /* give idle ring storage back */
   int verify_overridden; /* set_verify on the connection replaced ctx's */
   tlswire_verify_cb verify_cb;
   void *verify_arg;
@@ -76,8 +75,8 @@ static inline int tlswire_conn_in_eof(const tlswire_conn *conn) {
 /* The transport of a bound connection, or NULL (memory mode). */
 tlswire_transport *tlswire_conn_transport(const tlswire_conn *conn);
 
-/* With TLSWIRE_MODE_RELEASE_BUFFERS: gives back the storage of every ring
- * that is empty and has no window open. */
+/* Gives back the storage of every ring that is empty and has no window
+ * open (to the context's pool, or the heap when the pool is full). */
 void tlswire_conn_release_idle(tlswire_conn *conn);
 
 #endif /* TLSWIRE_SRC_CONN_H */

@@ -75,6 +75,8 @@ int tlswire_context_new(tlswire_context **out, int method) {
   ctx->method = method;
   ctx->refs = 1;
   ctx->ring_capacity = TLSWIRE_DEFAULT_RING_CAPACITY;
+  tlswire_ring_pool_init(&ctx->pool,
+                         tlswire_bio_ring_size(TLSWIRE_DEFAULT_RING_CAPACITY));
   int rc = TLSWIRE_E_SSL;
   ctx->ssl_ctx = SSL_CTX_new(row->method());
   if (ctx->ssl_ctx == NULL)
@@ -88,6 +90,7 @@ int tlswire_context_new(tlswire_context **out, int method) {
 fail_configure:
   SSL_CTX_free(ctx->ssl_ctx);
 fail_ssl_ctx:
+  tlswire_error_release(&ctx->err);
   OPENSSL_free(ctx);
   tlswire_error_clear_queue();
   return rc;
@@ -105,6 +108,8 @@ void tlswire_context_free(tlswire_context *ctx) {
   if (ctx == NULL || __atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL) != 0)
     return;
   SSL_CTX_free(ctx->ssl_ctx);
+  tlswire_ring_pool_drain(&ctx->pool);
+  tlswire_error_release(&ctx->err);
   OPENSSL_free(ctx);
 }
 
@@ -130,6 +135,9 @@ int tlswire_context_set_ring_capacity(tlswire_context *ctx, size_t capacity) {
                    capacity <= TLSWIRE_MAX_RING_CAPACITY,
                &ctx->err, "ring capacity out of range");
   ctx->ring_capacity = capacity;
+  /* Not frozen: no connection holds storage from the pool yet. */
+  tlswire_ring_pool_drain(&ctx->pool);
+  tlswire_ring_pool_init(&ctx->pool, tlswire_bio_ring_size(capacity));
   return TLSWIRE_OK;
 }
 

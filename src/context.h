@@ -6,8 +6,10 @@
 
 #include <tlswire/tlswire.h>
 
+#include "bio.h"
 #include "error.h"
 #include "passwd.h"
+#include "ring.h"
 
 /* Which callback owns libssl's single OCSP status slot. */
 enum tlswire_ocsp_role { TW_OCSP_NONE, TW_OCSP_SERVER, TW_OCSP_CLIENT };
@@ -40,6 +42,7 @@ struct tlswire_context {
   int refs;   /* atomic */
   int frozen; /* atomic: set once a connection used the context */
   size_t ring_capacity;
+  struct tlswire_ring_pool pool; /* idle ring storage of its connections */
   tlswire_verify_cb verify_cb;
   void *verify_arg;
   struct tlswire_error err;

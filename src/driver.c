@@ -47,14 +47,29 @@ static int fail_want_write(tlswire_conn *conn) {
   return TLSWIRE_E_WANT_WRITE;
 }
 
-/* The single place where a failed libssl I/O call becomes a status. */
+/* A call that stopped because a BIO would block, decided as SSL_get_error
+ * does but without its look at the error queue: the queue is not touched on
+ * this path (entries the caller left there are the caller's, and are not
+ * taken for a failure of this call). TLSWIRE_OK when it did not block. */
+static int would_block(tlswire_conn *conn) {
+  SSL *ssl = conn->ssl;
+  if (SSL_want_read(ssl) && BIO_should_read(SSL_get_rbio(ssl)))
+    return TLSWIRE_E_WANT_READ;
+  if (SSL_want_write(ssl) && BIO_should_write(SSL_get_wbio(ssl)))
+    return fail_want_write(conn);
+  return TLSWIRE_OK;
+}
+
+/* The single place where a failed libssl I/O call becomes a status. The
+ * record keeps the last real failure: a would-block leaves it alone. */
 static int conn_fail(tlswire_conn *conn, int ret) {
   if (conn->cb_pending.code != TLSWIRE_OK) /* pyOpenSSL: deferred exception */
     return tlswire_cb_pending_take(conn);
   if (conn->bound != NULL && conn->bound->io_errno != 0)
     return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
-  /* SSL_get_error answers a would-block only with an empty queue, and the
-   * record keeps the last real failure: nothing more to do for those. */
+  int blocked = would_block(conn);
+  if (blocked != TLSWIRE_OK)
+    return blocked;
   switch (SSL_get_error(conn->ssl, ret)) {
   case SSL_ERROR_WANT_READ:
     return TLSWIRE_E_WANT_READ;
@@ -83,10 +98,8 @@ static int is_want(int rc) {
 /* The largest plaintext one record carries: the negotiated maximum
  * fragment length, else TLS's 16 KiB. Asking SSL_write for no more keeps
  * libssl off its multi-record paths (multiblock builds 4 to 8 records in
- * one go). DTLS writes are datagrams and pass whole. */
+ * one go). */
 static size_t one_record(const tlswire_conn *conn, size_t len) {
-  if (SSL_is_dtls(conn->ssl))
-    return len;
   size_t cap = SSL3_RT_MAX_PLAIN_LENGTH;
   const SSL_SESSION *sess = SSL_get_session(conn->ssl);
   uint8_t mfl = sess ? SSL_SESSION_get_max_fragment_length(sess) : 0;
@@ -96,27 +109,42 @@ static size_t one_record(const tlswire_conn *conn, size_t len) {
   return len < cap ? len : cap;
 }
 
+/* How much plaintext the next write may ask for so that the record it
+ * builds fits the output ring whole: 0 (TLSWIRE_E_WANT_WRITE) once the ring
+ * holds its capacity or has no room beyond a record's overhead. DTLS
+ * writes are datagrams and pass whole, so they need a full record's room. */
+static size_t write_room(tlswire_conn *conn, size_t len) {
+  const struct tlswire_ring *out = tlswire_conn_out(conn);
+  size_t space = tlswire_ring_space(out);
+  if (tlswire_ring_full(out) || space <= TLSWIRE_RECORD_OVERHEAD)
+    return 0;
+  if (SSL_is_dtls(conn->ssl))
+    return space >= TLSWIRE_RECORD_ROOM ? len : 0;
+  len = one_record(conn, len);
+  space -= TLSWIRE_RECORD_OVERHEAD;
+  return len < space ? len : space;
+}
+
 /* Before a write: a handshake in progress (the first, a renegotiation, a
- * KeyUpdate or post-handshake message to send) runs on its own, and the
- * record is started only with room for a whole record, so it is taken whole.
- * From the "before" state libssl's write runs the first flight itself (and
- * names a missing role "uninitialized", as pyOpenSSL shows): that flight
- * always ends waiting for the peer, so no record can follow it. */
+ * KeyUpdate or post-handshake message to send) runs on its own. From the
+ * "before" state libssl's write runs the first flight itself (and names a
+ * missing role "uninitialized", as pyOpenSSL shows): that flight always
+ * ends waiting for the peer, so no record can follow it. */
 static int write_ready(tlswire_conn *conn) {
   if (SSL_in_init(conn->ssl) && !SSL_in_before(conn->ssl)) {
     int ret = SSL_do_handshake(conn->ssl);
     if (ret != 1)
       return conn_fail(conn, ret);
   }
-  if (tlswire_ring_space(tlswire_conn_out(conn)) < TLSWIRE_RECORD_ROOM)
-    return tlswire_error_want(&conn->err, TLSWIRE_E_WANT_WRITE);
   return TLSWIRE_OK;
 }
 
 static int step_write(tlswire_conn *conn, const struct tlswire_io *io) {
   TW_TRY(write_ready(conn));
-  int ret = SSL_write_ex(conn->ssl, io->buf, one_record(conn, io->len),
-                         io->done);
+  size_t len = write_room(conn, io->len);
+  if (len == 0)
+    return TLSWIRE_E_WANT_WRITE; /* libssl not called: nothing queued */
+  int ret = SSL_write_ex(conn->ssl, io->buf, len, io->done);
   return ret == 1 ? TLSWIRE_OK : conn_fail(conn, ret);
 }
 
@@ -232,13 +260,20 @@ static int is_read(const struct tlswire_io *io) {
   return io->op == TLSWIRE_IO_READ || io->op == TLSWIRE_IO_PEEK;
 }
 
+/* Nothing to push: memory mode, or a bound connection with nothing waiting
+ * and no failure to report (the common case, checked without a call). */
+static int bound_idle(const tlswire_conn *conn) {
+  const struct tlswire_bound *b = conn->bound;
+  return b == NULL || (tlswire_ring_len(&b->out) == 0 && b->io_errno == 0);
+}
+
 /* Bound: what the transport did not take yet goes first. A transport that
  * would block is no reason to stop: libssl's writes queue behind it. A
  * failed one stops everything but reads: plaintext libssl already holds is
  * still delivered (the failure is sticky and comes with the next read that
  * needs the transport). */
 static int drive_pre(tlswire_conn *conn, const struct tlswire_io *io) {
-  if (conn->bound == NULL ||
+  if (bound_idle(conn) ||
       tlswire_bound_flush(conn->bound) != TLSWIRE_E_SYSCALL || is_read(io))
     return TLSWIRE_OK;
   return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
@@ -254,7 +289,7 @@ static int drive_pre(tlswire_conn *conn, const struct tlswire_io *io) {
  * TLSWIRE_E_WANT_WRITE: the peer may be waiting for exactly those bytes, so
  * writability comes first. */
 static int drive_post(tlswire_conn *conn, const struct tlswire_io *io, int rc) {
-  if (conn->bound == NULL)
+  if (bound_idle(conn))
     return rc;
   int flushed = tlswire_bound_flush(conn->bound);
   if (flushed == TLSWIRE_OK)
@@ -272,9 +307,9 @@ int tlswire_drive(tlswire_conn *conn, const struct tlswire_io *io) {
     *io->done = 0;
   if (tlswire_close_started(conn) && io->op != TLSWIRE_IO_SHUTDOWN)
     return refuse_closing(conn);
-  /* No stale queue entries (they would turn SSL_get_error's answer into
-   * SSL_ERROR_SSL), no failure of an earlier call's callbacks. */
-  tlswire_error_clear_queue();
+  /* No failure of an earlier call's callbacks. The error queue is not
+   * probed here: a success never looks at it, a would-block decides
+   * without it, and a failure drains it into the record. */
   conn->cb_pending.code = TLSWIRE_OK;
   int rc = drive_pre(conn, io);
   if (rc == TLSWIRE_OK)

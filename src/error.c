@@ -1,9 +1,11 @@
 /*
  * error.c - the status table and the per-object error records.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include <tlswire/context.h>
@@ -62,20 +64,52 @@ void tlswire_error_clear_queue(void) {
     ERR_clear_error();
 }
 
+/* The record's message buffer, allocating the detail on first use; NULL
+ * when that fails (the status is recorded all the same). */
+static char *record_text(struct tlswire_error *rec) {
+  if (rec->detail == NULL)
+    rec->detail = OPENSSL_malloc(sizeof *rec->detail);
+  return rec->detail ? rec->detail->message : NULL;
+}
+
 static void record_reset(struct tlswire_error *rec, int code) {
   rec->code = code;
   rec->sys_errno = 0;
   rec->callback_value = 0;
   rec->count = 0;
-  rec->message[0] = '\0';
+  char *text = record_text(rec);
+  if (text != NULL)
+    text[0] = '\0';
 }
 
+/* Formats the record's message, if it has room for one. */
+static void record_printf(struct tlswire_error *rec, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void record_printf(struct tlswire_error *rec, const char *fmt, ...) {
+  if (rec->detail == NULL)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(rec->detail->message, sizeof rec->detail->message, fmt, ap);
+  va_end(ap);
+}
+
+void tlswire_error_release(struct tlswire_error *rec) {
+  if (rec == NULL)
+    return;
+  OPENSSL_free(rec->detail);
+  rec->detail = NULL;
+}
+
+/* The queue is emptied after the record is reset, so that a failure to
+ * allocate its detail leaves nothing behind either. */
 int tlswire_error_set(struct tlswire_error *rec, int code, const char *msg) {
+  if (rec != NULL)
+    record_reset(rec, code);
   tlswire_error_clear_queue();
   if (rec == NULL)
     return code;
-  record_reset(rec, code);
-  snprintf(rec->message, sizeof rec->message, "%s", nonnull(msg));
+  record_printf(rec, "%s", nonnull(msg));
   return code;
 }
 
@@ -85,12 +119,13 @@ int tlswire_error_want(struct tlswire_error *rec, int code) {
   return code;
 }
 
-/* Copies one queue entry; later entries beyond the cap are dropped. */
+/* Copies one queue entry; later entries beyond the cap (or all of them,
+ * without a detail) are dropped. */
 static void record_entry(struct tlswire_error *rec, unsigned long packed,
                          const char *func) {
-  if (rec->count == TLSWIRE_ERROR_MAX_ENTRIES)
+  if (rec->detail == NULL || rec->count == TLSWIRE_ERROR_MAX_ENTRIES)
     return;
-  struct tlswire_error_entry *e = &rec->entries[rec->count++];
+  struct tlswire_error_entry *e = &rec->detail->entries[rec->count++];
   e->code = packed;
   e->lib = nonnull(ERR_lib_error_string(packed));
   e->func = nonnull(func);
@@ -100,13 +135,12 @@ static void record_entry(struct tlswire_error *rec, unsigned long packed,
 /* The message names the first entry, as the most specific cause. */
 static void record_message(struct tlswire_error *rec) {
   if (rec->count == 0) {
-    snprintf(rec->message, sizeof rec->message, "%s",
-             tlswire_strerror(rec->code));
+    record_printf(rec, "%s", tlswire_strerror(rec->code));
     return;
   }
-  const struct tlswire_error_entry *e = &rec->entries[0];
-  snprintf(rec->message, sizeof rec->message, "%s: %s", e->lib,
-           e->reason[0] ? e->reason : "unknown reason");
+  const struct tlswire_error_entry *e = &rec->detail->entries[0];
+  record_printf(rec, "%s: %s", e->lib,
+                e->reason[0] ? e->reason : "unknown reason");
 }
 
 int tlswire_error_from_queue(struct tlswire_error *rec, int code) {
@@ -124,33 +158,35 @@ int tlswire_error_from_queue(struct tlswire_error *rec, int code) {
 }
 
 int tlswire_error_syscall(struct tlswire_error *rec, int sys_errno) {
-  tlswire_error_clear_queue();
   record_reset(rec, TLSWIRE_E_SYSCALL);
+  tlswire_error_clear_queue();
   rec->sys_errno = sys_errno;
   if (sys_errno == -1)
-    snprintf(rec->message, sizeof rec->message, "Unexpected EOF");
+    record_printf(rec, "Unexpected EOF");
   else
-    snprintf(rec->message, sizeof rec->message, "%s", strerror(sys_errno));
+    record_printf(rec, "%s", strerror(sys_errno));
   return TLSWIRE_E_SYSCALL;
 }
 
 int tlswire_error_callback(struct tlswire_error *rec, int value,
                            const char *what) {
-  tlswire_error_clear_queue();
   record_reset(rec, TLSWIRE_E_CALLBACK);
+  tlswire_error_clear_queue();
   rec->callback_value = value;
-  snprintf(rec->message, sizeof rec->message, "%s callback failed with %d",
-           nonnull(what), value);
+  record_printf(rec, "%s callback failed with %d", nonnull(what), value);
   return TLSWIRE_E_CALLBACK;
 }
 
 /* --- the per-thread record -------------------------------------------------
  */
 
-/* Zero-initialized in every thread: code TLSWIRE_OK, message "". */
+/* Zero-initialized in every thread: code TLSWIRE_OK, message "". Its
+ * detail is thread-local storage too (nothing to free at thread exit). */
 static _Thread_local struct tlswire_error thread_record;
+static _Thread_local struct tlswire_error_detail thread_detail;
 
 struct tlswire_error *tlswire_error_thread(void) {
+  thread_record.detail = &thread_detail;
   return &thread_record;
 }
 
@@ -173,9 +209,10 @@ int tlswire_error_callback_value(const tlswire_error *err) {
 const char *tlswire_error_message(const tlswire_error *err) {
   if (err == NULL)
     return "";
-  if (err->message[0] == '\0' && err->code != TLSWIRE_OK)
+  const char *text = err->detail ? err->detail->message : "";
+  if (text[0] == '\0' && err->code != TLSWIRE_OK)
     return tlswire_strerror(err->code);
-  return err->message;
+  return text;
 }
 
 size_t tlswire_error_count(const tlswire_error *err) {
@@ -191,7 +228,9 @@ unsigned long tlswire_error_entry(const tlswire_error *err, size_t i,
                                   const char **lib, const char **func,
                                   const char **reason) {
   const struct tlswire_error_entry *e =
-      (err != NULL && i < err->count) ? &err->entries[i] : NULL;
+      (err != NULL && err->detail != NULL && i < err->count)
+          ? &err->detail->entries[i]
+          : NULL;
   set_out(lib, e ? e->lib : "");
   set_out(func, e ? e->func : "");
   set_out(reason, e ? e->reason : "");

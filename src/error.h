@@ -15,14 +15,28 @@ struct tlswire_error_entry {
 
 #define TLSWIRE_ERROR_MESSAGE_MAX 256
 
+/* The bulky part of a record (about 800 bytes): allocated by the first
+ * failure that is recorded, so an object that never fails never pays it. */
+struct tlswire_error_detail {
+  struct tlswire_error_entry entries[TLSWIRE_ERROR_MAX_ENTRIES];
+  char message[TLSWIRE_ERROR_MESSAGE_MAX];
+};
+
+/* A record: code, errno and callback value always (a zeroed record is a
+ * valid empty one); entries and message only once detail exists. When the
+ * detail cannot be allocated, the status is still recorded, without
+ * entries, and the message falls back to tlswire_strerror(code). */
 struct tlswire_error {
   int code;
   int sys_errno;
   int callback_value;
   size_t count;
-  struct tlswire_error_entry entries[TLSWIRE_ERROR_MAX_ENTRIES];
-  char message[TLSWIRE_ERROR_MESSAGE_MAX];
+  struct tlswire_error_detail *detail; /* NULL until the first failure */
 };
+
+/* Frees the detail of a record its owner is about to free (not the
+ * thread's record, whose detail is static). NULL-safe. */
+void tlswire_error_release(struct tlswire_error *rec);
 
 /* Records a failure with a fixed message; drops any queued OpenSSL errors.
  * Returns code, so callers can `return tlswire_error_set(...)`. */

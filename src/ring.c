@@ -26,25 +26,75 @@ int tlswire_ring_init(struct tlswire_ring *r, size_t limit, size_t size) {
   return 0;
 }
 
-/* Storage on first use. */
+/* --- the pool ------------------------------------------------------------ */
+
+void tlswire_ring_pool_init(struct tlswire_ring_pool *p, size_t size) {
+  memset(p, 0, sizeof *p);
+  p->size = size;
+}
+
+void tlswire_ring_pool_drain(struct tlswire_ring_pool *p) {
+  for (int i = 0; i < TLSWIRE_RING_POOL_SLOTS; i++)
+    OPENSSL_free(__atomic_exchange_n(&p->slot[i], NULL, __ATOMIC_ACQUIRE));
+}
+
+/* A free block, or NULL. Empty slots are only read, not written. */
+static unsigned char *pool_take(struct tlswire_ring_pool *p) {
+  for (int i = 0; i < TLSWIRE_RING_POOL_SLOTS; i++) {
+    if (__atomic_load_n(&p->slot[i], __ATOMIC_RELAXED) == NULL)
+      continue;
+    unsigned char *b = __atomic_exchange_n(&p->slot[i], NULL, __ATOMIC_ACQUIRE);
+    if (b != NULL)
+      return b;
+  }
+  return NULL;
+}
+
+/* Puts block b in a free slot: 0, or -1 when the pool is full. */
+static int pool_give(struct tlswire_ring_pool *p, unsigned char *b) {
+  for (int i = 0; i < TLSWIRE_RING_POOL_SLOTS; i++) {
+    unsigned char *expected = NULL;
+    if (__atomic_load_n(&p->slot[i], __ATOMIC_RELAXED) == NULL &&
+        __atomic_compare_exchange_n(&p->slot[i], &expected, b, 0,
+                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+      return 0;
+  }
+  return -1;
+}
+
+/* --- storage --------------------------------------------------------------- */
+
+void tlswire_ring_use_pool(struct tlswire_ring *r,
+                           struct tlswire_ring_pool *p) {
+  assert(r->data == NULL);
+  r->pool = p != NULL && p->size == r->size ? p : NULL;
+}
+
+/* Storage on first use: a pooled block, else a new one. */
 static int ring_storage(struct tlswire_ring *r) {
+  if (r->data == NULL && r->pool != NULL)
+    r->data = pool_take(r->pool);
   if (r->data == NULL)
     r->data = OPENSSL_malloc(r->size);
   r->alloc_failed = r->data == NULL;
   return r->alloc_failed ? -1 : 0;
 }
 
+static void storage_drop(struct tlswire_ring *r) {
+  if (r->data != NULL && (r->pool == NULL || pool_give(r->pool, r->data) != 0))
+    OPENSSL_free(r->data);
+  r->data = NULL;
+}
+
 void tlswire_ring_free(struct tlswire_ring *r) {
-  OPENSSL_free(r->data);
+  storage_drop(r);
   memset(r, 0, sizeof *r);
 }
 
-void tlswire_ring_release(struct tlswire_ring *r) {
+void tlswire_ring_drop_storage(struct tlswire_ring *r) {
   ring_check(r);
-  if (r->len != 0 || r->window != 0 || r->data == NULL)
-    return;
-  OPENSSL_free(r->data);
-  r->data = NULL;
+  assert(r->len == 0 && r->window == 0);
+  storage_drop(r);
   r->head = 0;
 }
 

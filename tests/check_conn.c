@@ -11,6 +11,7 @@
 #include <tlswire/tlswire.h>
 
 #include "conn.h"
+#include "context.h"
 #include "pump.h"
 #include "testmain.h"
 
@@ -202,21 +203,27 @@ START_TEST(backpressure_handshake) {
 END_TEST
 
 /* A full input ring refuses more; recv/do_handshake make room. */
+/* The input ring takes at least one whole record (16,709 bytes, the
+ * largest a peer may send) whatever the capacity, so a record is always fed
+ * with one bio_write; beyond that the capacity bounds it. _i: capacity 256
+ * (below a record), 20000 (above). */
 START_TEST(backpressure_bio_write) {
+  static const size_t caps[] = {256, 20000};
+  size_t cap = caps[_i], limit = cap > 16709 ? cap : 16709;
   tlswire_context *ctx;
   ck_assert_int_eq(tlswire_context_new(&ctx, TLSWIRE_TLS_METHOD), TLSWIRE_OK);
-  ck_assert_int_eq(tlswire_context_set_ring_capacity(ctx, 256), TLSWIRE_OK);
+  ck_assert_int_eq(tlswire_context_set_ring_capacity(ctx, cap), TLSWIRE_OK);
   tlswire_conn *conn;
   ck_assert_int_eq(tlswire_conn_new(&conn, ctx, NULL), TLSWIRE_OK);
-  unsigned char junk[300] = {0};
+  static unsigned char junk[24000];
   size_t n;
   ck_assert_int_eq(tlswire_conn_bio_write(conn, junk, sizeof junk, &n),
                    TLSWIRE_OK);
-  ck_assert_uint_eq(n, 256);
+  ck_assert_uint_eq(n, limit);
   ck_assert_int_eq(tlswire_conn_bio_write(conn, junk, 1, &n),
                    TLSWIRE_E_WANT_WRITE);
   ck_assert_uint_eq(n, 0);
-  ck_assert_uint_eq(tlswire_conn_bio_pending_in(conn), 256);
+  ck_assert_uint_eq(tlswire_conn_bio_pending_in(conn), limit);
   void *w;
   ck_assert_int_eq(tlswire_conn_bio_window(conn, &w, &n), TLSWIRE_E_WANT_WRITE);
   tlswire_conn_free(conn);
@@ -678,8 +685,10 @@ START_TEST(send_during_handshake_never_half_accepts) {
 }
 END_TEST
 
-/* With TLSWIRE_MODE_RELEASE_BUFFERS an idle connection holds no ring
- * storage; without it the rings keep theirs. _i: mode off / on. */
+/* Rings hold storage only while bytes (or a window) are in them, with or
+ * without RELEASE_BUFFERS: an idle connection holds none, and storage given
+ * back goes to the context's pool, so the next message takes it again
+ * without malloc. _i: RELEASE_BUFFERS off / on. */
 START_TEST(release_buffers_mode) {
   tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
   tlswire_context *cctx = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
@@ -696,18 +705,125 @@ START_TEST(release_buffers_mode) {
       tw_transfer(p.client, p.server, (const unsigned char *)"idle", 4), 0);
   ck_assert_int_eq(
       tw_transfer(p.server, p.client, (const unsigned char *)"now", 3), 0);
-  if (_i) {
-    ck_assert_ptr_null(p.client->mem.in.data);
-    ck_assert_ptr_null(p.client->mem.out.data);
-  } else {
-    ck_assert_ptr_nonnull(p.client->mem.in.data);
-    ck_assert_ptr_nonnull(p.client->mem.out.data);
-  }
-  ck_assert_int_eq(
-      tw_transfer(p.client, p.server, (const unsigned char *)"again", 5), 0);
+  ck_assert_ptr_null(p.client->mem.in.data);
+  ck_assert_ptr_null(p.client->mem.out.data);
+  /* The client's two blocks wait in its context's pool. */
+  const struct tlswire_ring_pool *pool = &p.client->ctx->pool;
+  int pooled = 0;
+  for (int i = 0; i < TLSWIRE_RING_POOL_SLOTS; i++)
+    pooled += pool->slot[i] != NULL;
+  ck_assert_int_eq(pooled, 2);
+  /* Sending takes one of them back, not a new block. */
+  const unsigned char *blocks[TLSWIRE_RING_POOL_SLOTS];
+  for (int i = 0; i < TLSWIRE_RING_POOL_SLOTS; i++)
+    blocks[i] = pool->slot[i];
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_send(p.client, "again", 5, &n), TLSWIRE_OK);
+  int reused = 0;
+  for (int i = 0; i < TLSWIRE_RING_POOL_SLOTS; i++)
+    reused += blocks[i] != NULL && blocks[i] == p.client->mem.out.data;
+  ck_assert_int_eq(reused, 1);
+  tw_pump(p.client, p.server);
+  unsigned char buf[8];
+  ck_assert_int_eq(tlswire_conn_recv(p.server, buf, sizeof buf, &n),
+                   TLSWIRE_OK);
+  ck_assert_uint_eq(n, 5);
   tw_pair_free(&p);
   tlswire_context_free(sctx);
   tlswire_context_free(cctx);
+}
+END_TEST
+
+/* The pool keeps at most TLSWIRE_RING_POOL_SLOTS blocks: the storage of
+ * many connections going idle at once goes back to the heap (the leak
+ * checkers see that nothing is lost either way). */
+START_TEST(pool_is_bounded) {
+  enum { N = 6 };
+  tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tlswire_context *cctx = tw_client_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  tw_pair p[N];
+  for (int i = 0; i < N; i++) {
+    ck_assert_int_eq(tw_pair_init(&p[i], cctx, sctx), 0);
+    ck_assert_int_eq(tw_handshake(p[i].client, p[i].server, NULL, NULL), 0);
+    /* Reads what the server sent after the handshake (TLS 1.3 tickets). */
+    ck_assert_int_eq(tw_transfer(p[i].server, p[i].client,
+                                 (const unsigned char *)"x", 1),
+                     0);
+  }
+  for (int i = 0; i < N; i++) {
+    ck_assert_ptr_null(p[i].client->mem.in.data);
+    ck_assert_ptr_null(p[i].client->mem.out.data);
+  }
+  int pooled = 0;
+  for (int i = 0; i < TLSWIRE_RING_POOL_SLOTS; i++)
+    pooled += cctx->pool.slot[i] != NULL;
+  ck_assert_int_gt(pooled, 0);
+  ck_assert_int_le(pooled, TLSWIRE_RING_POOL_SLOTS);
+  for (int i = 0; i < N; i++)
+    tw_pair_free(&p[i]);
+  tlswire_context_free(sctx);
+  tlswire_context_free(cctx);
+}
+END_TEST
+
+/* tlswire's own state per idle connection stays under 1 KiB: the struct,
+ * no ring storage, and no error record until a failure needs one. */
+START_TEST(idle_state_is_small) {
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_EC_P256, 0), 0);
+  ck_assert_int_eq(
+      tw_transfer(p.server, p.client, (const unsigned char *)"x", 1), 0);
+  ck_assert_uint_le(sizeof *p.client, 1024);
+  ck_assert_ptr_null(p.client->mem.in.data);
+  ck_assert_ptr_null(p.client->mem.out.data);
+  ck_assert_ptr_null(p.client->err.detail);
+  ck_assert_int_eq(tlswire_error_code(tlswire_conn_last_error(p.client)),
+                   TLSWIRE_OK);
+  ck_assert_str_eq(tlswire_error_message(tlswire_conn_last_error(p.client)),
+                   "");
+  /* The first failure allocates the detail; the record is complete. */
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_bio_write(p.client, NULL, 1, &n),
+                   TLSWIRE_E_INVALID);
+  ck_assert_ptr_nonnull(p.client->err.detail);
+  ck_assert_str_eq(tlswire_error_message(tlswire_conn_last_error(p.client)),
+                   "buffer is NULL or empty");
+  tw_pair_free(&p);
+}
+END_TEST
+
+/* A whole record of the largest size fits the default input ring: one
+ * bio_write takes it all. */
+START_TEST(whole_record_in_one_bio_write) {
+  tlswire_conn *conn = fresh_conn(TLSWIRE_TLS_METHOD);
+  static unsigned char record[16709];
+  size_t n;
+  ck_assert_int_eq(tlswire_conn_bio_write(conn, record, sizeof record, &n),
+                   TLSWIRE_OK);
+  ck_assert_uint_eq(n, sizeof record);
+  tlswire_conn_free(conn);
+}
+END_TEST
+
+/* Entries the caller left on OpenSSL's queue do not turn a would-block
+ * into a failure (the driver does not look at the queue on that path), and
+ * a success leaves them alone: they are the caller's. */
+START_TEST(stale_queue_not_taken_for_failure) {
+  tw_pair p;
+  ck_assert_int_eq(tw_pair_connected(&p, TW_KEY_EC_P256, 0), 0);
+  unsigned char buf[16];
+  size_t n;
+  ERR_raise(ERR_LIB_USER, 42);
+  ck_assert_int_eq(tlswire_conn_recv(p.server, buf, sizeof buf, &n),
+                   TLSWIRE_E_WANT_READ);
+  ck_assert_int_eq(tlswire_conn_send(p.client, "hi", 2, &n), TLSWIRE_OK);
+  ck_assert_uint_eq(ERR_GET_LIB(ERR_peek_error()), ERR_LIB_USER);
+  tw_pump(p.client, p.server);
+  ck_assert_int_eq(tlswire_conn_recv(p.server, buf, sizeof buf, &n),
+                   TLSWIRE_OK);
+  ck_assert_uint_eq(n, 2);
+  ERR_clear_error();
+  tw_pair_free(&p);
 }
 END_TEST
 
@@ -722,7 +838,9 @@ static Suite *conn_suite(void) {
   suite_add_tcase(s, tc);
   TW_ADD(s, backpressure_send);
   TW_ADD(s, backpressure_handshake);
-  TW_ADD(s, backpressure_bio_write);
+  tc = tcase_create("backpressure_bio_write");
+  tcase_add_loop_test(tc, backpressure_bio_write, 0, 2);
+  suite_add_tcase(s, tc);
   tc = tcase_create("garbage");
   tcase_add_loop_test(tc, garbage_ciphertext, 0, 2);
   suite_add_tcase(s, tc);
@@ -744,6 +862,10 @@ static Suite *conn_suite(void) {
   tc = tcase_create("release_buffers");
   tcase_add_loop_test(tc, release_buffers_mode, 0, 2);
   suite_add_tcase(s, tc);
+  TW_ADD(s, pool_is_bounded);
+  TW_ADD(s, idle_state_is_small);
+  TW_ADD(s, whole_record_in_one_bio_write);
+  TW_ADD(s, stale_queue_not_taken_for_failure);
   tc = tcase_create("send_during_handshake");
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, send_during_handshake_never_half_accepts);

@@ -77,6 +77,35 @@ static int scenario_secure(void) {
   return done;
 }
 
+/* A failure recorded while the allocation of the record's detail fails:
+ * the status is kept (code, a message from the status table). */
+static int scenario_record(void) {
+  tlswire_context *ctx = NULL;
+  tlswire_conn *conn = NULL;
+  int done = 0;
+  if (tlswire_context_new(&ctx, TLSWIRE_TLS_METHOD) == TLSWIRE_OK &&
+      tlswire_conn_new(&conn, ctx, NULL) == TLSWIRE_OK) {
+    size_t n;
+    const tlswire_error *err = tlswire_conn_last_error(conn);
+    ck_assert_int_eq(tlswire_conn_bio_write(conn, NULL, 1, &n),
+                     TLSWIRE_E_INVALID);
+    ck_assert_int_eq(tlswire_error_code(err), TLSWIRE_E_INVALID);
+    ck_assert_str_ne(tlswire_error_message(err), "");
+    ck_assert_int_eq(tlswire_conn_set_shutdown(conn, 0x100),
+                     TLSWIRE_E_INVALID);
+    ck_assert_int_eq(tlswire_error_code(err), TLSWIRE_E_INVALID);
+    done = 1;
+  }
+  tlswire_conn_free(conn);
+  tlswire_context_free(ctx);
+  return done;
+}
+
+START_TEST(record_allocation_fails_in_turn) {
+  ck_assert_int_gt(tw_failmalloc_sweep(0, 1, scenario_record), 0);
+}
+END_TEST
+
 START_TEST(secure_path_allocation_fails_in_turn) {
   /* The real system store would add thousands of allocations to each run. */
   ck_assert_int_eq(setenv("SSL_CERT_FILE", "/nonexistent/tlswire-test.pem", 1),
@@ -104,6 +133,7 @@ static Suite *failmalloc_suite(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, every_allocation_fails_in_turn, 0, 4);
   suite_add_tcase(s, tc);
+  TW_ADD(s, record_allocation_fails_in_turn);
   tc = tcase_create("secure_path");
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, secure_path_allocation_fails_in_turn, 0, 4);

@@ -50,6 +50,7 @@ static const char main_usage[] =
     "  client HOST PORT          connect, print the session, relay stdin\n"
     "  server PORT --cert FILE --key FILE\n"
     "                            accept clients and echo their data\n"
+
     "\n"
     "  -h, --help                show this help ('tlswire COMMAND --help'\n"
     "                            for a command's options)\n"
@@ -64,13 +65,16 @@ static int print_version(void) {
   return TW_EXIT_OK;
 }
 
+int bench_main(int argc, char **argv); /* bench/bench.c */
+
 int main(int argc, char **argv) {
   static const struct {
     const char *name;
     int (*run)(int, char **);
   } commands[] = {{"demo", tw_cmd_demo},
                   {"client", tw_cmd_client},
-                  {"server", tw_cmd_server}};
+                  {"server", tw_cmd_server},
+                  {"bench", bench_main}};
 
   if (argc < 2)
     return tw_usage_error(NULL, "missing command");

@@ -11,10 +11,12 @@
  *
  * Both directions pass through bounded byte rings (see
  * tlswire_context_set_ring_capacity()): when the output ring holds its
- * capacity, send returns TLSWIRE_E_WANT_WRITE until bio_read has drained it
- * (do_handshake and shutdown too once a record no longer fits its storage);
- * when the input ring is full, bio_write accepts less or returns
- * TLSWIRE_E_WANT_WRITE until recv/do_handshake have consumed it.
+ * capacity, or has no room left for a record, send returns
+ * TLSWIRE_E_WANT_WRITE until bio_read has drained it (do_handshake and
+ * shutdown too once a record no longer fits its storage); when the input
+ * ring is full (its capacity, and at least one whole record), bio_write
+ * accepts less or returns TLSWIRE_E_WANT_WRITE until recv/do_handshake have
+ * consumed it.
  *
  * The stream contract (every data call, memory mode and bound alike):
  * - every byte send reports in *sent reaches the peer exactly once, in

@@ -161,15 +161,22 @@ TLSWIRE_API SSL_CTX *tlswire_context_get_ssl_ctx(const tlswire_context *ctx);
  * TLSWIRE_DEFAULT_RING_CAPACITY (one full TLS record). Accepted range:
  * TLSWIRE_MIN_RING_CAPACITY .. TLSWIRE_MAX_RING_CAPACITY. A bound
  * connection uses only the output ring, for what its transport has not
- * taken yet. The output ring has storage for one whole TLS record beyond its
- * capacity (capacity + about 18 KiB), and libssl's output always goes in
- * record by record, never split: send starts a record only while the ring
- * holds at most its capacity, so a record libssl has built is never left
- * behind; handshake flights and alerts may fill the storage.
- * Ring storage is allocated on first use; with TLSWIRE_MODE_RELEASE_BUFFERS
- * set on the context (tlswire_context_set_mode), a connection gives the
- * storage of an empty ring back at the end of each call, so idle
- * connections hold none (never under an open bio_window).
+ * taken yet. Each ring's storage is the capacity or one whole TLS record as
+ * libssl builds it (about 18 KiB), whichever is larger. The input ring
+ * takes at least one whole record of the largest size (16,709 bytes), so a
+ * record can always be fed with one bio_write. libssl's output goes in
+ * record by record, never split: send starts a record only while the
+ * output ring holds less than its capacity, and asks libssl for no more
+ * plaintext than the record that fits the free storage, so a record libssl
+ * has built is never left behind; handshake flights and alerts may fill the
+ * storage.
+ * Ring storage is taken on first use and given back whenever a ring is
+ * empty at the end of a call (never under an open bio_window or a peeked
+ * output), so idle connections hold none, with or without
+ * TLSWIRE_MODE_RELEASE_BUFFERS. Storage given back waits in a small pool
+ * of the context (a few blocks, shared by its connections and threads) for
+ * the next connection or message that needs it, so a busy connection does
+ * not call malloc per message.
  */
 #define TLSWIRE_DEFAULT_RING_CAPACITY ((size_t)16384)
 #define TLSWIRE_MIN_RING_CAPACITY ((size_t)256)

@@ -1,0 +1,7 @@
+/*
+ * main.c - the tlswire-bench program (make bench); the same benchmark is
+ * `tlswire bench` in the tlswire program.
+ */
+#include "bench.h"
+
+int main(int argc, char **argv) { return bench_main(argc, argv); }
