@@ -12,6 +12,8 @@
  *   server  An echo server serving many clients at once from one poll()
  *           loop (serve.c), with timeouts, a connection limit and a
  *           graceful stop on SIGINT/SIGTERM.
+ *   bench   tlswire against raw libssl doing the same work in the same
+ *           process: the ratio table of `make bench` (bench/).
  *
  * EXIT STATUS
  *   0  success (client, server --once: the peer closed cleanly; server:
@@ -50,6 +52,9 @@ static const char main_usage[] =
     "  client HOST PORT          connect, print the session, relay stdin\n"
     "  server PORT --cert FILE --key FILE\n"
     "                            accept clients and echo their data\n"
+    "  bench [--quick|--callgrind]\n"
+    "                            tlswire against raw libssl on this machine:\n"
+    "                            ratios of time, instructions and memory\n"
 
     "\n"
     "  -h, --help                show this help ('tlswire COMMAND --help'\n"
