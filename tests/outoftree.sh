@@ -17,7 +17,7 @@ fi
 pc=$(find "$stage" -name tlswire.pc | head -n 1)
 libdir=$(dirname "$(dirname "$pc")")
 flags=$(PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$stage \
-  pkg-config --cflags --libs tlswire) || exit 1
+  ${PKG_CONFIG:-pkg-config} --cflags --libs tlswire) || exit 1
 if ${CC:-cc} ${SAN_LDFLAGS:-} -o "$stage/outoftree" "$srcdir/tests/outoftree.c" $flags \
   >"$stage/cc.log" 2>&1; then
   echo "ok 2 - compiled with: pkg-config --cflags --libs tlswire"
@@ -29,7 +29,8 @@ fi
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
   -keyout "$stage/key.pem" -out "$stage/cert.pem" -days 2 \
   -subj /CN=outoftree.test >/dev/null 2>&1 || exit 1
-if LD_LIBRARY_PATH=$libdir "$stage/outoftree" "$stage/cert.pem" \
+# shellcheck disable=SC2086 # the emulator of a cross build, or nothing
+if LD_LIBRARY_PATH=$libdir ${TLSWIRE_EMULATOR:-} "$stage/outoftree" "$stage/cert.pem" \
   "$stage/key.pem" >"$stage/run.log" 2>&1; then
   echo "ok 3 - TLS 1.3 handshake and data exchange"
   sed 's/^/# /' "$stage/run.log"
