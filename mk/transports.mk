@@ -46,3 +46,11 @@ tests_check_socket_conn_LDADD = $(TEST_LIBS)
 # The custom-transport example: built and run by make check (TAP output).
 examples_custom_transport_SOURCES = examples/custom_transport.c
 examples_custom_transport_LDADD = libtlswire.la $(OPENSSL_LIBS)
+
+# The UART-style example (a user vtable over a pty pair; POSIX, forks):
+# built and run by make check (TAP output).
+if POSIX_TRANSPORTS
+check_PROGRAMS += examples/uart
+endif
+examples_uart_SOURCES = examples/uart.c
+examples_uart_LDADD = libtlswire.la $(OPENSSL_LIBS)
