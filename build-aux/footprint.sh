@@ -63,10 +63,17 @@ row() {
 }
 
 # openssl_symbols DIR: what libssl and libcrypto of DIR's host define.
+# (found where the build's LDFLAGS -L point, else where its compiler looks).
 openssl_symbols() {
   cc=$(mkvar "$1" CC)
+  dirs=$(for f in $(mkvar "$1" LDFLAGS); do
+    case $f in -L?*) echo "${f#-L}" ;; esac
+  done)
   for lib in libssl.so libcrypto.so; do
     path=$($cc -print-file-name=$lib)
+    for d in $dirs; do
+      [ -f "$d/$lib" ] && path=$d/$lib && break
+    done
     [ -f "$path" ] && $(tool "$1" nm) -D --defined-only "$path" |
       awk 'NF == 3 { sub(/@.*/, "", $3); print $3 }'
   done | sort -u
