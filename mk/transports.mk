@@ -94,3 +94,11 @@ examples_poll_server_SOURCES = examples/poll_server.c
 examples_poll_server_LDADD = libtlswire.la $(OPENSSL_LIBS)
 examples_custom_socket_SOURCES = examples/custom_socket.c
 examples_custom_socket_LDADD = libtlswire.la $(OPENSSL_LIBS)
+
+# The UART-style example (a user vtable over a pty pair; POSIX):
+# built and run by make check (TAP output).
+if POSIX_TRANSPORTS
+check_PROGRAMS += examples/uart
+endif
+examples_uart_SOURCES = examples/uart.c
+examples_uart_LDADD = libtlswire.la $(OPENSSL_LIBS)

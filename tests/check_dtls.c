@@ -42,6 +42,7 @@ static void dtls_contexts(tlswire_context **s, tlswire_context **c,
   *c = tw_client_ctx(TLSWIRE_DTLS_METHOD, TW_KEY_EC_P256);
   ck_assert_ptr_nonnull(*s);
   ck_assert_ptr_nonnull(*c);
+  cookie_generated = cookie_verified = 0; /* no fork: reset per test */
   cookie_fail_with = 0;
   cookie_length = 5;
   if (with_cookies) {

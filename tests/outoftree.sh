@@ -41,7 +41,7 @@ export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 cc() { ${CC:-command cc} ${SAN_LDFLAGS:-} "$@"; }
 
 # --- tests/outoftree.c ---------------------------------------------------
-flags=$(pkg-config --cflags --libs tlswire) || exit 1
+flags=$(${PKG_CONFIG:-pkg-config} --cflags --libs tlswire) || exit 1
 if cc -o "$stage/outoftree" "$srcdir/tests/outoftree.c" $flags \
   >"$stage/cc.log" 2>&1; then
   ok "compiled with: pkg-config --cflags --libs tlswire"
@@ -52,7 +52,8 @@ fi
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
   -keyout "$stage/key.pem" -out "$stage/cert.pem" -days 2 \
   -subj /CN=outoftree.test >/dev/null 2>&1 || exit 1
-if LD_LIBRARY_PATH=$libdir "$stage/outoftree" "$stage/cert.pem" \
+# shellcheck disable=SC2086 # the emulator of a cross build, or nothing
+if LD_LIBRARY_PATH=$libdir ${TLSWIRE_EMULATOR:-} "$stage/outoftree" "$stage/cert.pem" \
   "$stage/key.pem" >"$stage/run.log" 2>&1; then
   ok "TLS 1.3 handshake and data exchange"
 else
@@ -83,7 +84,7 @@ run_example() {
     return
   fi
   out=$(echo "$line" | sed -n 's/.* -o \([^ ]*\).*/\1/p')
-  if (cd "$dir" && LD_LIBRARY_PATH=$libdir ./"${out:-a.out}") \
+  if (cd "$dir" && LD_LIBRARY_PATH=$libdir ${TLSWIRE_EMULATOR:-} ./"${out:-a.out}") \
     >"$dir/run.log" 2>&1 && ! grep -q '^not ok' "$dir/run.log"; then
     ok "example $name: built with its documented line and run"
   else

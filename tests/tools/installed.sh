@@ -23,14 +23,14 @@ else
   exit 1
 fi
 libdir=$(dirname "$lib")
-if LD_LIBRARY_PATH=$libdir timeout "$TW_TIMEOUT" "$bin" --version \
+if LD_LIBRARY_PATH=$libdir timeout "$TW_TIMEOUT" ${TLSWIRE_EMULATOR:-} "$bin" --version \
   >"$tw_tmp/version" 2>&1 && has "$tw_tmp/version" "tlswire "; then
   ok "installed tlswire --version"
 else
   not_ok "installed tlswire --version"
 fi
 diag "$tw_tmp/version"
-if LD_LIBRARY_PATH=$libdir timeout "$TW_TIMEOUT" "$bin" demo \
+if LD_LIBRARY_PATH=$libdir timeout "$TW_TIMEOUT" ${TLSWIRE_EMULATOR:-} "$bin" demo \
   >"$tw_tmp/demo" 2>&1 && has "$tw_tmp/demo" "demo OK"; then
   ok "installed tlswire demo"
 else

@@ -9,6 +9,12 @@ srcdir=${srcdir:-.}
 top_builddir=${top_builddir:-.}
 TLSWIRE=${TLSWIRE:-$(cd "$top_builddir" && pwd)/tools/tlswire}
 TW_TIMEOUT=${TW_TIMEOUT:-30}
+# A cross build's make check runs the program through its emulator
+# (TLSWIRE_EMULATOR); libtool finds the binary behind its wrapper script.
+TW_EXEC=
+if [ -n "${TLSWIRE_EMULATOR:-}" ]; then
+  TW_EXEC="$(cd "$top_builddir" && pwd)/libtool --mode=execute $TLSWIRE_EMULATOR"
+fi
 
 tw_n=0
 tw_pids=
@@ -55,7 +61,8 @@ has() {
 
 # tw ARGS...: runs the program with a time limit.
 tw() {
-  timeout "$TW_TIMEOUT" "$TLSWIRE" "$@"
+  # shellcheck disable=SC2086 # TW_EXEC is a command with arguments, or empty
+  timeout "$TW_TIMEOUT" $TW_EXEC "$TLSWIRE" "$@"
 }
 
 # bg_start LOG COMMAND...: starts a server in the background, logging to LOG.
