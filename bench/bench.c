@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench.c - tlswire against raw libssl doing the identical work in the same
  * process, with the same certificates (a CA -> intermediate -> leaf chain;

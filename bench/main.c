@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c - the tlswire-bench program (make bench); the same benchmark is
  * `tlswire bench` in the tlswire program.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * raw.c - the baseline: libssl used directly, the way a careful program
  * would, over BIO_s_mem, over a BIO pair (zero-copy BIO_nread/BIO_nwrite)

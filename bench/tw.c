@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tw.c - the same workloads through tlswire: memory mode with the copying
  * bio_read/bio_write, memory mode with the zero-copy bio_peek/bio_consume

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # cross-sysroot.sh - Debian's packages for a foreign architecture, unpacked
 # into a directory: what a cross build of tlswire needs (libssl, Check) and
 # what qemu-user needs to run its tests (the C library), without multiarch.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # footprint.sh - what libtlswire costs a firmware image: the size of the
 # shared library (text, data, bss, stripped file) in each build given, and
 # the C library and POSIX symbols it needs that OpenSSL does not provide.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """checkdoc.py - checks that the documentation says what the code does.
 
   checkdoc.py installed --include DIR --mandir DIR

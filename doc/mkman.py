@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """mkman.py - man pages and a Markdown API reference from tlswire's headers.
 
 Reads the public headers (include/tlswire/*.h), pairs every TLSWIRE_API

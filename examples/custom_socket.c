@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * custom_socket.c - your own socket transport does what the built-in one
  * does.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * memory_pair.c - a TLS client and server in one process, in memory mode.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * poll_server.c - one thread, one poll() loop, many TLS connections.
  *

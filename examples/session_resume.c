@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * session_resume.c - resuming a TLS session after a restart.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * socket_client.c - a blocking TLS client over a TCP socket.
  *

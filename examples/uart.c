@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * uart.c - TLS over a serial line, with your own transport.
  *

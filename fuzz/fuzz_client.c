@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_client.c - arbitrary bytes as the server's answer to a tlswire
  * client's ClientHello.

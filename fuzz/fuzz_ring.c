@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_ring.c - the byte ring against a flat reference model: any sequence
  * of put / get / peek+consume / window ... commit / release keeps the same

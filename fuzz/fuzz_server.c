@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_server.c - arbitrary bytes as a client's flight to a tlswire server.
  */

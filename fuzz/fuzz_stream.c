@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_stream.c - the stream-integrity run (tests/helpers/stream.c) driven
  * by the fuzz input.

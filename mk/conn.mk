@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # conn.mk - included by Makefile.am; append with +=.
 
 # --- Connection surface, Session, DTLS (issue 4) ----------------------------

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # context.mk - included by Makefile.am; append with +=.
 # The Context surface: callbacks and their trampolines, constants, the
 # OpenSSL version functions, and their tests.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # doc.mk - included by Makefile.am; append with +=.
 #
 # Man pages (section 3: one per public function, one per header, tlswire(3))

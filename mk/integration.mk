@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # integration.mk - included by Makefile.am; append with +=.
 # Tests that need the pieces of several areas at once: Connection data calls
 # over socket transports, sessions over bound transports.

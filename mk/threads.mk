@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # threads.mk - included by Makefile.am; append with +=.
 # Frozen contexts shared by several threads: per-thread error records, and
 # the program ThreadSanitizer runs in CI (./configure --enable-tsan).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tools.mk - included by Makefile.am; append with +=.
 #
 # The `tlswire` command-line program (demo, client, server), linked against

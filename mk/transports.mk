@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # transports.mk - included by Makefile.am; append with +=.
 # Transports, binding a connection to one, socket methods on Connection.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # verify.mk - included by Makefile.am; append with +=.
 # Verifying the peer: secure-default contexts, the server name a client
 # checks (with SNI), and their tests.

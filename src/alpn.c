@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alpn.c - the ALPN protocol list's wire form, shared by
  * tlswire_context_set_alpn_protos(_wire) and tlswire_conn_set_alpn_protos.

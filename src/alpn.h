@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * alpn.h - the ALPN protocol list in its wire form (RFC 7301: each name
  * preceded by its one-byte length), built and checked in one place for the

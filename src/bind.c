@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bind.c - the bound state and the bound BIO (see bind.h).
  */

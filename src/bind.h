@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bind.h - the bound state: a connection's transport and the BIO over it.
  *

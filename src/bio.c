@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bio.c - the memory BIO (see bio.h), and the method-table helper shared
  * with the bound BIO.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bio.h - the memory BIO: libssl's ciphertext in two bounded rings.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * callbacks.c - the callback setters of tlswire_context and the trampolines
  * libssl calls: each finds the tlswire_conn (and its context) for the SSL,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * callbacks.h - the trampolines libssl calls for a context's user callbacks
  * (the callbacks themselves are stored in struct tlswire_callbacks, in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * close.c - the graceful close of a bound connection (see close.h and
  * tlswire_conn_close in <tlswire/transport.h>).

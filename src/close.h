@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * close.h - the graceful close of a bound connection (tlswire_conn_close).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn.c - tlswire_conn: lifetime, role, the connection behind an SSL, the
  * pending callback failure, ring storage, and plain getters. The libssl I/O

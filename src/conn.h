@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn.h - the connection object, shared with the files that implement its
  * methods (driver, zero-copy side, queries, sessions, callbacks).

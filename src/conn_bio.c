@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn_bio.c - the byte-buffer side of a connection in memory mode: the
  * copying calls (bio_write, bio_read, bio_shutdown) and the zero-copy ones

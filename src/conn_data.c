@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn_data.c - tlswire_conn data variants (write/read aliases, sendall,
  * peeking, recv_into) and TLS 1.2 renegotiation.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn_query.c - tlswire_conn settings and getters: context, options,
  * identity, verification, negotiated parameters, secrets, certificates,

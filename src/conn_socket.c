@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn_socket.c - pyOpenSSL's socket methods on a connection (connect,
  * connect_ex, accept, sock_shutdown); POSIX builds only.

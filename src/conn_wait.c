@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn_wait.c - what an event loop polls for a bound connection:
  * tlswire_conn_fileno and tlswire_conn_get_wait.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * context.c - tlswire_context: creation, lifetime, configuration.
  */

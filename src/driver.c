@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * driver.c - the one place libssl's I/O calls are made (see driver.h), and
  * the public calls that are nothing but a step of it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dtls.c - DTLS on a tlswire_conn: MTU, stateless listen, retransmission.
  *

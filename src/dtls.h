@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dtls.h - DTLS helpers the driver and the event-loop call share.
  */

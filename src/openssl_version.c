@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * openssl_version.c - pyOpenSSL's module functions OpenSSL_version and
  * SSLeay_version.

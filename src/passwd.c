@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * passwd.c - the passphrase trampoline (see passwd.h).
  */

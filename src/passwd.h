@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * passwd.h - the passphrase callback behind every key loader.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * session.c - tlswire_session: saved sessions pinned to their context,
  * resumption, serialization, and keeping sessions resumable on free.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verify.c - verifying who the peer is: secure-default contexts, and the
  * host name or IP address the peer's certificate must match (with SNI set

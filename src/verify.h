@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verify.h - the identity the peer's certificate must match, shared with the
  * connection's verify-mode setter.

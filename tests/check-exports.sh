@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Fails (TAP "not ok") if the shared library exports a symbol without the
 # tlswire_ prefix. Usage: check-exports.sh [path/to/libtlswire.so]
 so=${1:-${top_builddir:-.}/.libs/libtlswire.so}

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Fails (TAP "not ok") if a built-in transport includes anything but the
 # public headers, OpenSSL's and the system's (<...>) or a file of its own
 # directory ("..."). The build proves the same through the include path;

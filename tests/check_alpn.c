@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_alpn.c - ALPN: the client's offer (set_alpn_protos) and the server's
  * choice (set_alpn_select_callback), pyOpenSSL's

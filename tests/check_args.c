@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_args.c - arguments that must stop at tlswire's door instead of
  * reaching libssl: the exporter's lengths, the ALPN list's total size and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_bind.c - connections bound to a transport: handshake and 1 MiB each
  * way over the pipe with every fault injected, write-through / read-through,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_bound_session.c - session resumption over connections bound to the
  * in-process pipe transport (every build has it): TLS 1.2 session IDs,

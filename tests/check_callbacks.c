@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_callbacks.c - the passphrase, info, keylog and DTLS cookie
  * callbacks: arguments, replacement and clearing, and every failure path.

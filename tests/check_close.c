@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_close.c - tlswire_conn_close, the graceful close of a bound
  * connection, and what tlswire_conn_free does with queued ciphertext.

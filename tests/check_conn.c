@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_conn.c - tlswire_conn in memory mode: handshakes, data, rings,
  * argument checks and error isolation.

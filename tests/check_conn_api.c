@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_conn_api.c - the Connection surface beyond the core: context and
  * options, SNI, verification, per-connection identity, app data, info

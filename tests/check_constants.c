@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_constants.c - every TLSWIRE_* constant against libssl's own macro
  * and the value pyOpenSSL exports (TestConstants, TestInfoConstants,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_context.c - tlswire_context: methods, loaders, configuration.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_context_api.c - the Context methods beyond the foundation
  * (pyOpenSSL's TestContext, TestContextConnection and the client-CA part of

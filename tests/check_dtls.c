@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_dtls.c - DTLS over the memory API: explicit MTU, stateless
  * DTLSv1_listen with cookies, data, SRTP profile negotiation, cleartext MTU,

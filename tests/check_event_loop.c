@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_event_loop.c - the version 2 operations of the socket and fd
  * transports (caps, get_fds, wait, mtu), tlswire_conn_get_wait over them,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_failmalloc.c - every allocation of a whole connection's life fails
  * in turn: context setup, connection creation, handshake, data, shutdown.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_failmalloc_bound.c - check_failmalloc's scenario with both
  * connections bound to an in-process pipe: every allocation fails in turn,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_integration.c - behaviour that crosses the Context, Connection and
  * transport surfaces: private keys loaded through the context's passphrase

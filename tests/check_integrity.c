@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_integrity.c - regression tests for the stream-integrity bugs of an
  * outside review of the connection I/O core, through the public API only.

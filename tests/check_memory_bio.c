@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_memory_bio.c - pyOpenSSL's TestMemoryBIO in memory mode: a mutual
  * TLS handshake (VERIFY_PEER | VERIFY_FAIL_IF_NO_PEER_CERT, client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_ocsp.c - OCSP stapling callbacks (pyOpenSSL's TestOCSP) over the
  * memory API. The client asks for a status with the escape hatch

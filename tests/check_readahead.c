@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_readahead.c - read-ahead on bound stream transports, counted: the
  * transport recv calls a receiver makes per record, for full 16 KiB

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_ring.c - the bounded byte ring under the BIO.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_session.c - tlswire_session: getting and setting sessions, the
  * context pin (pyOpenSSL 26.3), resumption with TLS 1.2 session IDs and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_shutdown.c - close_notify, truncation and the shutdown state, as
  * pyOpenSSL reports them over memory BIOs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_sni.c - the server-name callback (pyOpenSSL's
  * TestServerNameCallback) over the memory API.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_socket_conn.c - pyOpenSSL's socket-based Connection tests in C:
  * connect / connect_ex / accept through a wrapped socket, sock_shutdown,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_socket_data.c - pyOpenSSL's socket-based Connection data tests in C
  * (TestConnectionSend, TestConnectionRecvInto, TestConnectionSendall, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_stream.c - stream integrity: every byte a call reports as accepted
  * reaches the peer exactly once, in order; a call that fails reports no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_threads.c - frozen contexts shared by several threads.
  *

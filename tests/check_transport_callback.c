@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_transport_callback.c - the user's own vtable: validation, lifetime,
  * TLS over two user queues, and user failures reaching the caller.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_transport_fd.c - the file-descriptor transport: pipes and a
  * socketpair, ownership, SIGPIPE-free writes, and TLS over it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_transport_pipe.c - the in-memory pipe transport and its faults, at
  * the vtable level, against a model of its queue, under failing allocations,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_transport_socket.c - the POSIX socket transport at the vtable level,
  * and TLS over it (socketpair and loopback TCP, blocking and non-blocking).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_transport_v2.c - the version 2 vtable in every build (no POSIX
  * needed): a user's datagram transport running DTLS over a pipe with loss

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check_verify.c - verifying servers: the secure-default contexts
  * (tlswire_context_new_secure), the one client call that names the server

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conn_util.h - helpers shared by the Connection/Session/DTLS test programs.
  */

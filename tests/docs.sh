@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The documentation checks of make check (TAP):
 #  1. doc/mkman.py documents every function of the public headers;
 #  2. it fails, naming the symbol, on a header with an undocumented

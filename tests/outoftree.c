@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outoftree.c - a program outside the tree: an in-memory TLS 1.3 handshake
  * and one message each way, using only tlswire's core API.

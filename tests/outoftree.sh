@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs the library into a staging directory, then uses it from outside
 # the tree the way a user would, with nothing but pkg-config:
 #  - tests/outoftree.c: an in-memory TLS 1.3 handshake and a data exchange;

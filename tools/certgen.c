@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/certgen.c - throw-away EC P-256 certificates made in memory, so
  * `tlswire demo` needs no file and nothing that can expire on disk.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/client.c - `tlswire client HOST PORT`: connects, handshakes, prints
  * what was negotiated and the peer's chain (on stderr), then relays stdin to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/demo.c - `tlswire demo`: a client and a server in one process,
  * joined by tlswire's in-process pipe transport, with a throw-away

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/io.c - handshake, send and close for a connection bound to a
  * non-blocking socket: each TLSWIRE_E_WANT_* status becomes a poll() on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/keys.c - certificates, keys and CA files read with messages in plain
  * words, the passphrase for encrypted keys (--pass), SSLKEYLOGFILE, and the

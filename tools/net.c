@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/net.c - name resolution and the listening socket for the client and
  * server subcommands, and the poll() wait that answers a TLSWIRE_E_WANT_*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/opts.c - what every command shares: the getopt loop (help, unknown
  * options, missing arguments), the --transport and --tls1.x options, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/serve.c - the event loop of `tlswire server`: one poll() over the
  * listening socket and every client, each client a tlswire connection bound

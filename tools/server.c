@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/server.c - `tlswire server PORT --cert FILE --key FILE`: the
  * options, the contexts (one per certificate: --cert, and each --sni), and

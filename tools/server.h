@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/server.h - what the two halves of `tlswire server` share: the
  * options and contexts (server.c) and the event loop (serve.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlswire(1) - a TLS client, echo server and self-contained demo built on
  * the tlswire library

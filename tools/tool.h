@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/tool.h - what the subcommands of the tlswire program share.
  *

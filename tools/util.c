@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tools/util.c - messages, printing what was negotiated, ALPN lists.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fd.c - the file-descriptor transport: any pair of descriptors.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fdutil.c - descriptor helpers shared by the socket and fd transports.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * noposix.c - the socket and fd constructors in a build configured with
  * --disable-posix-transports: they exist (so programs link and can fall

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pipe.c - two connected in-process transport ends, with fault injection.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * socket.c - the POSIX socket transport: TCP, Unix-domain stream, UDP.
  *

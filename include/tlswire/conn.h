@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlswire/conn.h - tlswire_conn, pyOpenSSL's Connection, in memory mode.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlswire/constants.h - pyOpenSSL's module constants, spelled TLSWIRE_*.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlswire/context.h - tlswire_context, pyOpenSSL's Context.
  *

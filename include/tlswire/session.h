@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlswire/session.h - tlswire_session, pyOpenSSL's Session.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlswire/status.h - status codes, error records and the export macro.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlswire.h - the umbrella header: everything public in tlswire.
  *

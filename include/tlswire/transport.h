@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlswire/transport.h - the transport vtable and the built-in transports.
  *

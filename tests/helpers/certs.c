@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tests/helpers/certs.c - run-time generated keys and certificates for tests.
  * See certs.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tests/helpers/certs.h - run-time generated keys and certificates for tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tests/helpers/certs_selftest.c - standalone check of the certs helper.
  * Build (from tests/helpers):

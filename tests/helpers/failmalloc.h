@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * failmalloc.h - failing every allocation in turn, for the failmalloc tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pump.c - moving ciphertext between two memory-mode connections in tests.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sockvt.c - a counting user-vtable transport over a socket (see sockvt.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sockvt.h - a user-vtable (version 2) transport over a socket descriptor,
  * written as a user would write one, counting its calls: for tests of

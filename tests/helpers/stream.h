@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * stream.h - the stream-integrity property run shared by tests/check_stream.c
  * and fuzz/fuzz_stream.c.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/tools/bench.sh - `tlswire bench`: --quick prints the ratio table
 # (header and one row per workload, each with its ratios) within a bounded
 # time; usage errors exit 2; --callgrind without valgrind prints the command

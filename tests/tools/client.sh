@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/tools/client.sh - `tlswire client` is secure by default, and every
 # bad input gets a message in plain words and its exit code (2 usage, 3 local
 # setup, 1 peer): the host name (or IP address) is verified unless

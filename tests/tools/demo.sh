@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/tools/demo.sh - `tlswire demo` runs offline and says what happened:
 # full handshake, 1 MiB echoed and checked, a resumed second connection.
 . "${srcdir:-.}/tests/tools/lib.sh"

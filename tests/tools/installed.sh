@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/tools/installed.sh - the installed program works: `make install`
 # into a staging directory, then run `tlswire --version` and `tlswire demo`
 # from there with nothing but LD_LIBRARY_PATH pointing at the staged library.

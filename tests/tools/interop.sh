@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/tools/interop.sh - the tlswire program against OpenSSL's own tools,
 # on loopback: `tlswire client` against `openssl s_server` (TLS 1.2 and 1.3,
 # ALPN, socket and fd transports), `tlswire server` against

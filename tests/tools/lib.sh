@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/tools/lib.sh - TAP helpers shared by the tests of the tlswire program.
 # Sourced by each tests/tools/*.sh; they run from the build directory
 # (top_builddir) under automake's tap-driver.sh.

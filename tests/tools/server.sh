@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/tools/server.sh - `tlswire server` as an event-loop server, on
 # loopback, driven by tests/tools/tw-probe (many non-blocking clients in one
 # poll loop): 200 concurrent clients each echoing 64 KiB; 50 idle TCP

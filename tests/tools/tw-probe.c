@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tests/tools/tw-probe.c - loopback clients that put `tlswire server` under
  * the conditions its tests need, all from one poll() loop of non-blocking

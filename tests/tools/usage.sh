@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/tools/usage.sh - --help and --version answer with exit 0; usage
 # errors give exit 2 and a message; local setup errors exit 3 and network
 # failures exit 1, each naming what failed.
