@@ -351,6 +351,13 @@ static void wall_row(const struct bench_row *row, int rounds) {
     raw[r] = bench_figure(row, raw[r]);
     tw[r] = bench_figure(row, tw[r]);
   }
+  double raw_mid = median(raw, rounds), tw_mid = median(tw, rounds);
+  if (raw_mid <= 0 || tw_mid <= 0) { /* e.g. heap rows under a sanitizer */
+    printf("%-42s %10s %10s %-13s %5s  %5s  %5s\n", row->name, "-", "-",
+           bench_unit(row), "n/a", "n/a", "n/a");
+    fflush(stdout);
+    return;
+  }
   double mid = median(ratio, rounds);
   printf("%-42s %10.1f %10.1f %-13s %5.3f  %5.3f  %5.3f\n", row->name,
          median(raw, rounds), median(tw, rounds), bench_unit(row), mid,
