@@ -23,7 +23,7 @@
  * would wait for its UART interrupt.
  *
  * Build against an installed tlswire:
- *   cc uart.c $(pkg-config --cflags --libs tlswire) -o uart
+ *   cc uart.c $(pkg-config --cflags --libs tlswire libssl libcrypto) -o uart
  * The program takes no arguments and prints TAP ("ok 1 - ...") so `make
  * check` can run it.
  */
