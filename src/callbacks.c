@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
 #include "callbacks.h"
@@ -136,7 +137,8 @@ static tlswire_alpn_proto *alpn_split(const unsigned char *in,
   size_t count = 0;
   for (unsigned int i = 0; i < inlen; i += 1u + in[i])
     count++;
-  tlswire_alpn_proto *list = calloc(count ? count : 1, sizeof *list);
+  tlswire_alpn_proto *list =
+      OPENSSL_zalloc((count ? count : 1) * sizeof *list);
   if (list == NULL)
     return NULL;
   size_t k = 0;
@@ -182,7 +184,7 @@ static int alpn_trampoline(SSL *ssl, const unsigned char **out,
   tlswire_alpn_proto sel = {NULL, 0};
   int rc =
       ctx->cbs.alpn_select(conn, offered, n, &sel, ctx->cbs.alpn_select_arg);
-  free(offered);
+  OPENSSL_free(offered);
   return alpn_outcome(conn, rc, &sel, out, outlen);
 }
 

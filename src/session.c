@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "conn.h"
 #include "context.h"
 #include "safety.h"
@@ -19,7 +21,7 @@ struct tlswire_session {
 /* Takes ownership of sess (one reference) and a reference on ctx. */
 static int session_wrap(tlswire_session **out, SSL_SESSION *sess,
                         tlswire_context *ctx) {
-  tlswire_session *s = calloc(1, sizeof *s);
+  tlswire_session *s = OPENSSL_zalloc(sizeof *s);
   if (s == NULL) {
     SSL_SESSION_free(sess);
     return TLSWIRE_E_NOMEM;
@@ -36,7 +38,7 @@ void tlswire_session_free(tlswire_session *session) {
     return;
   SSL_SESSION_free(session->sess);
   tlswire_context_free(session->ctx);
-  free(session);
+  OPENSSL_free(session);
 }
 
 tlswire_context *tlswire_session_get_context(const tlswire_session *session) {

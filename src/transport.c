@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "safety.h"
 #include "transport.h"
 
@@ -17,7 +19,7 @@ int tlswire_transport_new(tlswire_transport **out,
   TW_GUARD(ops->version >= 1 && ops->version <= TLSWIRE_TRANSPORT_OPS_VERSION,
            TLSWIRE_E_UNSUPPORTED);
   TW_GUARD(ops->send != NULL && ops->recv != NULL, TLSWIRE_E_INVALID);
-  tlswire_transport *t = calloc(1, sizeof *t);
+  tlswire_transport *t = OPENSSL_zalloc(sizeof *t);
   if (t == NULL)
     return TLSWIRE_E_NOMEM;
   /* A version 1 table ends after destroy: read no further. */
@@ -36,7 +38,7 @@ void tlswire_transport_free(tlswire_transport *t) {
     return;
   if (t->ops.destroy != NULL)
     t->ops.destroy(t->io);
-  free(t);
+  OPENSSL_free(t);
 }
 
 int tlswire_transport_fileno(const tlswire_transport *t) {
