@@ -5,7 +5,7 @@
 libtlswire_core_la_SOURCES += \
 	src/transport.c src/transport.h \
 	src/bind.c src/bind.h \
-	src/conn_wait.c src/dtls.h \
+	src/conn_wait.c src/dtls_link.c src/dtls_link.h \
 	src/close.c src/close.h
 if POSIX_TRANSPORTS
 libtlswire_core_la_SOURCES += src/conn_socket.c

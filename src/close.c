@@ -58,10 +58,6 @@ static int ms_left(const struct tlswire_close *c) {
 
 /* --- queries -------------------------------------------------------------- */
 
-int tlswire_close_started(const tlswire_conn *conn) {
-  return conn->close.step != TLSWIRE_CLOSE_NONE;
-}
-
 int tlswire_close_timeout_ms(const tlswire_conn *conn) {
   if (conn == NULL)
     return -1;

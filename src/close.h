@@ -35,9 +35,6 @@ struct tlswire_close {
   size_t drained;      /* bytes it did */
 };
 
-/* 1 once tlswire_conn_close was called on conn (also after it finished). */
-int tlswire_close_started(const tlswire_conn *conn);
-
 /* Milliseconds left until the close deadline, rounded up (0 once it has
  * passed); -1 when no close is in progress (not started, or finished) or
  * the close has no time bound. For tlswire_conn_get_wait's timeout_ms. */

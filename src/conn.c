@@ -10,7 +10,7 @@
 
 #include "conn.h"
 #include "context.h"
-#include "dtls.h"
+#include "dtls_link.h"
 #include "safety.h"
 #include "transport.h"
 
@@ -138,7 +138,7 @@ static int transport_fits(tlswire_conn *conn) {
     return TLSWIRE_OK;
   int dtls = SSL_is_dtls(conn->ssl) != 0;
   if (dtls == tlswire_bound_datagram(conn->bound)) {
-    tlswire_dtls_bind(conn);
+    tlswire_dtls_bind(tlswire_conn_transport(conn), conn->ssl);
     return TLSWIRE_OK;
   }
   return tlswire_error_set(
@@ -218,6 +218,14 @@ void tlswire_conn_free(tlswire_conn *conn) {
   tlswire_error_release(&conn->err);
   tlswire_context_free(conn->ctx); /* after the rings: it owns their pool */
   OPENSSL_free(conn);
+}
+
+tlswire_transport *tlswire_conn_transport(const tlswire_conn *conn) {
+  return conn != NULL && conn->bound != NULL ? conn->bound->transport : NULL;
+}
+
+int tlswire_conn_closing(const tlswire_conn *conn) {
+  return conn->close.step != TLSWIRE_CLOSE_NONE;
 }
 
 void tlswire_conn_release_idle(tlswire_conn *conn) {

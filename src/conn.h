@@ -80,4 +80,8 @@ tlswire_transport *tlswire_conn_transport(const tlswire_conn *conn);
  * open (to the context's pool, or the heap when the pool is full). */
 void tlswire_conn_release_idle(tlswire_conn *conn);
 
+/* 1 once tlswire_conn_close was called on conn (also after it finished):
+ * the other I/O calls are refused from then on. */
+int tlswire_conn_closing(const tlswire_conn *conn);
+
 #endif /* TLSWIRE_SRC_CONN_H */

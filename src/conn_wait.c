@@ -9,7 +9,7 @@
  */
 #include "close.h"
 #include "conn.h"
-#include "dtls.h"
+#include "dtls_link.h"
 #include "transport.h"
 
 int tlswire_conn_fileno(const tlswire_conn *conn) {
@@ -29,7 +29,7 @@ static int min_timeout(int a, int b) {
 /* When the connection must be called again even without an event: every
  * deadline the library keeps is combined here, one line each. */
 static int wait_timeout(const tlswire_conn *conn) {
-  int ms = tlswire_dtls_timer_ms(conn);
+  int ms = tlswire_dtls_timer_ms(conn->ssl);
   ms = min_timeout(ms, tlswire_close_timeout_ms(conn));
   return ms;
 }

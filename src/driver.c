@@ -8,7 +8,7 @@
 #include <openssl/err.h>
 
 #include "driver.h"
-#include "dtls.h"
+#include "dtls_link.h"
 #include "safety.h"
 #include "transport.h"
 
@@ -211,8 +211,8 @@ static int dtls_pre(tlswire_conn *conn, const struct tlswire_io *io) {
   if (!is_bound_dtls(conn) || !drives_timer(io))
     return TLSWIRE_OK;
   if (SSL_in_before(conn->ssl))
-    tlswire_dtls_apply_mtu(conn);
-  if (tlswire_dtls_timer_ms(conn) != 0)
+    tlswire_dtls_apply_mtu(tlswire_conn_transport(conn), conn->ssl);
+  if (tlswire_dtls_timer_ms(conn->ssl) != 0)
     return TLSWIRE_OK;
   int rc = timeout_step(conn);
   return rc < 0 ? rc : TLSWIRE_OK;
@@ -306,7 +306,7 @@ static int drive_post(tlswire_conn *conn, const struct tlswire_io *io, int rc) {
 int tlswire_drive(tlswire_conn *conn, const struct tlswire_io *io) {
   if (io->done != NULL)
     *io->done = 0;
-  if (tlswire_close_started(conn) && io->op != TLSWIRE_IO_SHUTDOWN)
+  if (tlswire_conn_closing(conn) && io->op != TLSWIRE_IO_SHUTDOWN)
     return refuse_closing(conn);
   /* No failure of an earlier call's callbacks. The error queue is not
    * probed here: a success never looks at it, a would-block decides
@@ -369,7 +369,7 @@ int tlswire_conn_recv_peek(tlswire_conn *conn, void *buf, size_t len,
 
 int tlswire_conn_shutdown(tlswire_conn *conn) {
   TW_GUARD(conn != NULL, TLSWIRE_E_INVALID);
-  if (tlswire_close_started(conn))
+  if (tlswire_conn_closing(conn))
     return refuse_closing(conn);
   const struct tlswire_io io = {.op = TLSWIRE_IO_SHUTDOWN};
   return tlswire_drive(conn, &io);
@@ -382,7 +382,7 @@ int tlswire_conn_flush(tlswire_conn *conn) {
   if (conn->bound == NULL)
     return tlswire_error_set(&conn->err, TLSWIRE_E_STATE,
                              "flush on a connection in memory mode");
-  if (tlswire_close_started(conn))
+  if (tlswire_conn_closing(conn))
     return refuse_closing(conn);
   int rc = tlswire_bound_flush(conn->bound);
   tlswire_conn_release_idle(conn);
@@ -397,8 +397,4 @@ int tlswire_conn_flush(tlswire_conn *conn) {
   default:
     return tlswire_error_syscall(&conn->err, conn->bound->io_errno);
   }
-}
-
-tlswire_transport *tlswire_conn_transport(const tlswire_conn *conn) {
-  return conn != NULL && conn->bound != NULL ? conn->bound->transport : NULL;
 }

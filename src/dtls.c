@@ -11,7 +11,6 @@
 #include <openssl/err.h>
 
 #include "driver.h"
-#include "dtls.h"
 #include "safety.h"
 #include "transport.h"
 
@@ -69,34 +68,4 @@ int tlswire_conn_DTLSv1_handle_timeout(tlswire_conn *conn) {
     return 0;
   const struct tlswire_io io = {.op = TLSWIRE_IO_DTLS_TIMEOUT};
   return tlswire_drive(conn, &io);
-}
-
-/* --- bound DTLS: timers and MTU (see dtls.h) ------------------------------ */
-
-int tlswire_dtls_timer_ms(const tlswire_conn *conn) {
-  struct timeval tv;
-  if (!SSL_is_dtls(conn->ssl) || DTLSv1_get_timeout(conn->ssl, &tv) != 1)
-    return -1;
-  long long ms = (long long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
-  return ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
-static int recv_bound(const void *conn) { return tlswire_dtls_timer_ms(conn); }
-
-void tlswire_dtls_bind(tlswire_conn *conn) {
-  tlswire_transport *t = tlswire_conn_transport(conn);
-  if (t == NULL || !SSL_is_dtls(conn->ssl))
-    return;
-  t->recv_bound = recv_bound;
-  t->recv_bound_arg = conn;
-}
-
-void tlswire_dtls_apply_mtu(tlswire_conn *conn) {
-  tlswire_transport *t = tlswire_conn_transport(conn);
-  if (t == NULL || (SSL_get_options(conn->ssl) & SSL_OP_NO_QUERY_MTU))
-    return;
-  size_t mtu = tlswire_transport_mtu(t);
-  /* A value below libssl's minimum is refused and leaves its default. */
-  if (mtu > 0 && mtu <= LONG_MAX && SSL_set_mtu(conn->ssl, (long)mtu) > 0)
-    SSL_set_options(conn->ssl, SSL_OP_NO_QUERY_MTU);
 }
