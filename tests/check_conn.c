@@ -395,7 +395,7 @@ START_TEST(null_and_empty_arguments) {
   size_t n = 99;
   char buf[4];
   ck_assert_int_eq(tlswire_conn_new(NULL, NULL, NULL), TLSWIRE_E_INVALID);
-  tlswire_conn *c = (tlswire_conn *)&c;
+  tlswire_conn *c = (void *)1; /* any non-NULL value: it must be reset */
   ck_assert_int_eq(tlswire_conn_new(&c, NULL, NULL), TLSWIRE_E_INVALID);
   ck_assert_ptr_null(c);
   tlswire_conn_free(NULL);
