@@ -89,7 +89,7 @@ static int accepted_conn(tlswire_conn *conn, tlswire_conn **out, int fd) {
     tlswire_error_set(tlswire_error_thread(), rc,
                       "cannot make a transport for the new socket");
   if (rc != TLSWIRE_OK)
-    conn->err = *tlswire_error_thread();
+    tlswire_error_copy(&conn->err, tlswire_error_thread());
   return rc;
 }
 

@@ -102,6 +102,17 @@ void tlswire_error_release(struct tlswire_error *rec) {
   rec->detail = NULL;
 }
 
+void tlswire_error_copy(struct tlswire_error *dst,
+                        const struct tlswire_error *src) {
+  record_reset(dst, src->code);
+  dst->sys_errno = src->sys_errno;
+  dst->callback_value = src->callback_value;
+  if (dst->detail == NULL || src->detail == NULL)
+    return; /* no room, or nothing to copy: the status alone */
+  *dst->detail = *src->detail;
+  dst->count = src->count;
+}
+
 /* The queue is emptied after the record is reset, so that a failure to
  * allocate its detail leaves nothing behind either. */
 int tlswire_error_set(struct tlswire_error *rec, int code, const char *msg) {

@@ -39,6 +39,12 @@ struct tlswire_error {
  * thread's record, whose detail is static). NULL-safe. */
 void tlswire_error_release(struct tlswire_error *rec);
 
+/* Makes dst a copy of src's failure in dst's own detail (never sharing
+ * src's: records free their detail, and the thread's is static). Without
+ * room for a detail, dst keeps the status and errno only. */
+void tlswire_error_copy(struct tlswire_error *dst,
+                        const struct tlswire_error *src);
+
 /* Records a failure with a fixed message; drops any queued OpenSSL errors.
  * Returns code, so callers can `return tlswire_error_set(...)`. */
 int tlswire_error_set(struct tlswire_error *rec, int code, const char *msg);

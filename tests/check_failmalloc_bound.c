@@ -11,6 +11,13 @@
 
 #include <tlswire/tlswire.h>
 
+#if TLSWIRE_HAVE_POSIX_TRANSPORTS
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
 #include "bound.h"
 #include "failmalloc.h"
 #include "pump.h"
@@ -83,12 +90,76 @@ START_TEST(every_allocation_fails_in_turn) {
 }
 END_TEST
 
+#if TLSWIRE_HAVE_POSIX_TRANSPORTS
+/* A loopback listener with one client already connected; -1 on failure. */
+static int listener_with_client(int *client) {
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  socklen_t len = sizeof a;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  *client = socket(AF_INET, SOCK_STREAM, 0);
+  ck_assert(lfd >= 0 && *client >= 0);
+  ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+  ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+  ck_assert_int_eq(listen(lfd, 1), 0);
+  ck_assert_int_eq(connect(*client, (struct sockaddr *)&a, sizeof a), 0);
+  return lfd;
+}
+
+/* Connection.accept under failing allocations: the new connection's
+ * failure is recorded in the thread's record and copied into the
+ * listener's, which must stay a record of its own (freed with the
+ * listener, readable until then). */
+static int accept_scenario(void) {
+  tlswire_context *sctx = tw_server_ctx(TLSWIRE_TLS_METHOD, TW_KEY_EC_P256);
+  int client, lfd = listener_with_client(&client), done = 0;
+  tlswire_transport *t = NULL;
+  tlswire_conn *listener = NULL, *out = NULL;
+  int rc = sctx ? tlswire_transport_socket_new(&t, lfd, TLSWIRE_TRANSPORT_CLOSE)
+                : TLSWIRE_E_NOMEM;
+  if (sctx == NULL)
+    close(lfd); /* else the transport owns it, also when it fails */
+  if (rc == TLSWIRE_OK)
+    listener = bound_conn(sctx, t, 1);
+  if (listener != NULL) {
+    rc = tlswire_conn_accept(listener, &out, NULL, NULL);
+    ck_assert(tw_valid_status(rc));
+    if (rc != TLSWIRE_OK) {
+      ck_assert_ptr_null(out);
+      const tlswire_error *err = tlswire_conn_last_error(listener);
+      ck_assert_int_eq(tlswire_error_code(err), rc);
+      ck_assert_ptr_nonnull(tlswire_error_message(err));
+      ck_assert_int_eq(tlswire_error_code(tlswire_thread_last_error()), rc);
+    }
+    done = rc == TLSWIRE_OK;
+    tlswire_conn_free(out);
+    tlswire_conn_free(listener);
+    /* The thread's record is intact after the listener's went away. */
+    ck_assert_ptr_nonnull(tlswire_error_message(tlswire_thread_last_error()));
+  }
+  close(client);
+  tlswire_context_free(sctx);
+  return done;
+}
+
+START_TEST(accept_allocations_fail_in_turn) {
+  ck_assert_int_ge(tw_failmalloc_sweep(0, 1, accept_scenario), 0);
+}
+END_TEST
+#endif
+
 static Suite *failmalloc_suite(void) {
   Suite *s = suite_create("failmalloc_bound");
   TCase *tc = tcase_create("every_allocation");
   tcase_set_timeout(tc, 120);
   tcase_add_loop_test(tc, every_allocation_fails_in_turn, 0, 4);
   suite_add_tcase(s, tc);
+#if TLSWIRE_HAVE_POSIX_TRANSPORTS
+  tc = tcase_create("accept");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, accept_allocations_fail_in_turn);
+  suite_add_tcase(s, tc);
+#endif
   return s;
 }
 
