@@ -73,10 +73,11 @@ int tlswire_bound_flush(struct tlswire_bound *b) {
  * stalled for about a second in zero-window probes right after the
  * handshake (tests/check_integrity.c, its socket case), for reasons not
  * understood yet. DTLS reads whole datagrams either way. */
-void tlswire_bound_read_ahead(const struct tlswire_bound *b, SSL *ssl) {
-  if (!tlswire_bound_datagram(b) && SSL_is_init_finished(ssl) &&
-      !SSL_get_read_ahead(ssl))
-    SSL_set_read_ahead(ssl, 1);
+void tlswire_bound_read_ahead(struct tlswire_bound *b, SSL *ssl) {
+  if (b->read_ahead || tlswire_bound_datagram(b) || !SSL_is_init_finished(ssl))
+    return;
+  SSL_set_read_ahead(ssl, 1);
+  b->read_ahead = 1;
 }
 
 /* The transport's caps, as the connection cached them when it bound it. */

@@ -33,6 +33,7 @@ struct tlswire_bound {
   int io_errno;            /* the transport's failure, sticky; 0 if none */
   int would_block;         /* the transport answered would-block once: it
                               is non-blocking (tlswire_conn_close) */
+  int read_ahead;          /* libssl's read-ahead is on (streams only) */
 };
 
 /* Makes the bound state for t, whose output ring has soft capacity limit
@@ -52,8 +53,9 @@ BIO *tlswire_bound_bio_new(struct tlswire_bound *b);
 int tlswire_bound_flush(struct tlswire_bound *b);
 
 /* Turns libssl's read-ahead on for ssl reading from a stream b once its
- * handshake has completed (see bind.c); called after every step. */
-void tlswire_bound_read_ahead(const struct tlswire_bound *b, SSL *ssl);
+ * handshake has completed (see bind.c); called after every step, it does
+ * the work once and then costs one test. */
+void tlswire_bound_read_ahead(struct tlswire_bound *b, SSL *ssl);
 
 /* 1 for a transport that carries datagrams. */
 int tlswire_bound_datagram(const struct tlswire_bound *b);

@@ -128,7 +128,7 @@ static int step_half(tlswire_conn *conn) {
   tlswire_transport *t = conn->bound->transport;
   if (tlswire_bound_datagram(conn->bound))
     return advance(c, TLSWIRE_CLOSE_DONE);
-  if (!(tlswire_transport_caps(t) & TLSWIRE_TRANSPORT_CAP_HALF_CLOSE))
+  if (!(t->caps & TLSWIRE_TRANSPORT_CAP_HALF_CLOSE)) /* as bound */
     return advance(c, TLSWIRE_CLOSE_DRAIN);
   switch (tlswire_transport_shutdown(t)) {
   case TLSWIRE_OK:
@@ -265,10 +265,7 @@ int tlswire_conn_close(tlswire_conn *conn, int timeout_ms, size_t drain_max) {
   if (conn->close.step == TLSWIRE_CLOSE_NONE)
     close_start(conn, timeout_ms, drain_max);
   int rc = close_run(conn);
-  /* What tlswire_conn_get_wait reports: the close's own wait. */
-  conn->last_want = rc == TLSWIRE_E_WANT_READ    ? TLSWIRE_WAIT_READ
-                    : rc == TLSWIRE_E_WANT_WRITE ? TLSWIRE_WAIT_WRITE
-                                                 : 0u;
+  conn->last_want = tlswire_want_of(rc); /* the close's own wait */
   tlswire_conn_release_idle(conn);
   return rc;
 }

@@ -69,6 +69,14 @@ tlswire_conn_out_const(const tlswire_conn *conn) {
 }
 
 /* The input has ended (bio_shutdown, or the transport's end of stream). */
+/* What a call that returned rc stopped for (TLSWIRE_WAIT_*, 0 for none):
+ * kept in last_want for tlswire_conn_get_wait. */
+static inline unsigned tlswire_want_of(int rc) {
+  return rc == TLSWIRE_E_WANT_READ    ? TLSWIRE_WAIT_READ
+         : rc == TLSWIRE_E_WANT_WRITE ? TLSWIRE_WAIT_WRITE
+                                      : 0u;
+}
+
 static inline int tlswire_conn_in_eof(const tlswire_conn *conn) {
   return conn->bound ? conn->bound->in_eof : conn->mem.in_eof;
 }

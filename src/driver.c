@@ -236,18 +236,6 @@ static int step_timed(tlswire_conn *conn, const struct tlswire_io *io) {
   return rc;
 }
 
-/* What the call stopped for, for tlswire_conn_get_wait. */
-static unsigned want_of(int rc) {
-  switch (rc) {
-  case TLSWIRE_E_WANT_READ:
-    return TLSWIRE_WAIT_READ;
-  case TLSWIRE_E_WANT_WRITE:
-    return TLSWIRE_WAIT_WRITE;
-  default:
-    return 0;
-  }
-}
-
 /* --- around the step ------------------------------------------------------ */
 
 /* Once tlswire_conn_close has started, it alone moves bytes (its own
@@ -319,7 +307,7 @@ int tlswire_drive(tlswire_conn *conn, const struct tlswire_io *io) {
     rc = drive_post(conn, io, step_timed(conn, io));
   if (conn->bound != NULL)
     tlswire_bound_read_ahead(conn->bound, conn->ssl);
-  conn->last_want = want_of(rc);
+  conn->last_want = tlswire_want_of(rc);
   tlswire_conn_release_idle(conn);
   /* The contract itself: bytes moved only with TLSWIRE_OK. Zeroing the
    * count here would hide bytes libssl took, so it is asserted instead. */
@@ -388,7 +376,7 @@ int tlswire_conn_flush(tlswire_conn *conn) {
   tlswire_conn_release_idle(conn);
   /* Adds output; what the last call waits for stays (a spurious wake-up
    * costs a call, a lost one a hang). */
-  conn->last_want |= want_of(rc);
+  conn->last_want |= tlswire_want_of(rc);
   switch (rc) {
   case TLSWIRE_OK:
     return TLSWIRE_OK;

@@ -184,30 +184,13 @@ static void set_blocking(int fd, int on) {
                    0);
 }
 
-/* Two connected loopback TCP sockets (sv[0] connected, sv[1] accepted). */
-static void tcp_pair(int sv[2]) {
-  struct sockaddr_in addr;
-  socklen_t len = sizeof addr;
-  int l = socket(AF_INET, SOCK_STREAM, 0);
-  memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ck_assert_int_eq(bind(l, (struct sockaddr *)&addr, sizeof addr), 0);
-  ck_assert_int_eq(listen(l, 1), 0);
-  ck_assert_int_eq(getsockname(l, (struct sockaddr *)&addr, &len), 0);
-  sv[0] = socket(AF_INET, SOCK_STREAM, 0);
-  ck_assert_int_eq(connect(sv[0], (struct sockaddr *)&addr, sizeof addr), 0);
-  sv[1] = accept(l, NULL, NULL);
-  ck_assert_int_ge(sv[1], 0);
-  close(l);
-}
 
 /* A TLS pair over loopback TCP, non-blocking, built-in socket transports
  * that close the descriptors; handshake done unless !handshake. The raw
  * descriptors in fds (client, server). */
 static void tcp_tls(tw_pair *p, int fds[2], int handshake) {
   tlswire_transport *ct, *st;
-  tcp_pair(fds);
+  ck_assert_int_eq(tw_tcp_pair(fds), 0);
   set_blocking(fds[0], 0);
   set_blocking(fds[1], 0);
   ck_assert_int_eq(
@@ -380,7 +363,7 @@ END_TEST
  * close_notify and a clean end of stream. */
 START_TEST(blocking_close_ends_at_time_bound) {
   int sv[2];
-  tcp_pair(sv);
+  ck_assert_int_eq(tw_tcp_pair(sv), 0);
   tlswire_transport *ct, *st;
   tw_sockvt cio, sio;
   ck_assert_int_eq(tw_sockvt_new(&ct, &cio, sv[0], 1), TLSWIRE_OK);

@@ -240,21 +240,6 @@ static tw_pair socket_pair(int cfd, int sfd) {
   return p;
 }
 
-/* Two connected TCP sockets on 127.0.0.1, port chosen by the kernel. */
-static void tcp_pair(int fds[2]) {
-  int l = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof a), 0);
-  ck_assert_int_eq(listen(l, 1), 0);
-  ck_assert_int_eq(getsockname(l, (struct sockaddr *)&a, &len), 0);
-  fds[0] = socket(AF_INET, SOCK_STREAM, 0);
-  ck_assert_int_eq(connect(fds[0], (struct sockaddr *)&a, sizeof a), 0);
-  fds[1] = accept(l, NULL, NULL);
-  ck_assert_int_ge(fds[1], 0);
-  close(l);
-}
 
 /* _i: 0 socketpair, 1 TCP loopback; blocking (a thread per side). */
 START_TEST(tls_over_socket_blocking) {
@@ -262,7 +247,7 @@ START_TEST(tls_over_socket_blocking) {
   if (_i == 0)
     sockpair(fds, SOCK_STREAM);
   else
-    tcp_pair(fds);
+    ck_assert_int_eq(tw_tcp_pair(fds), 0);
   tw_pair p = socket_pair(fds[0], fds[1]);
   unsigned char *data = tw_pattern(MIB, 7);
   ck_assert_int_eq(tw_bound_blocking(&p, data, MIB), TLSWIRE_OK);
@@ -278,7 +263,7 @@ START_TEST(tls_over_socket_nonblocking) {
   if (_i == 0)
     sockpair(fds, SOCK_STREAM);
   else
-    tcp_pair(fds);
+    ck_assert_int_eq(tw_tcp_pair(fds), 0);
   nonblocking(fds[0]);
   nonblocking(fds[1]);
   tw_pair p = socket_pair(fds[0], fds[1]);

@@ -2,12 +2,37 @@
 /*
  * bound.c - driving connections bound to transports in tests.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "bound.h"
+
+int tw_tcp_pair(int fds[2]) {
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  socklen_t len = sizeof a;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+  fds[1] = -1;
+  if (l >= 0 && fds[0] >= 0 && bind(l, (struct sockaddr *)&a, sizeof a) == 0 &&
+      listen(l, 1) == 0 && getsockname(l, (struct sockaddr *)&a, &len) == 0 &&
+      connect(fds[0], (struct sockaddr *)&a, sizeof a) == 0)
+    fds[1] = accept(l, NULL, NULL);
+  if (l >= 0)
+    close(l);
+  if (fds[1] >= 0)
+    return 0;
+  if (fds[0] >= 0)
+    close(fds[0]);
+  fds[0] = -1;
+  return -1;
+}
 
 int tw_bound_pair(tw_pair *p, int method, tlswire_transport *ct,
                   tlswire_transport *st) {

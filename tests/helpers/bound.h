@@ -33,6 +33,11 @@ int tw_bound_transfer(tlswire_conn *from, tlswire_conn *to,
  * byte for byte. TLSWIRE_OK or the first failing status. */
 int tw_bound_blocking(tw_pair *p, const unsigned char *data, size_t len);
 
+/* Two connected TCP sockets on 127.0.0.1 (fds[0] connected, fds[1]
+ * accepted; blocking), the port chosen by the kernel. 0, or -1 with both
+ * set to -1. */
+int tw_tcp_pair(int fds[2]);
+
 /* len bytes of a fixed pseudo-random pattern (malloc'd, caller frees). */
 unsigned char *tw_pattern(size_t len, unsigned seed);
 
