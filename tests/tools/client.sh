@@ -14,21 +14,6 @@ err=$tw_tmp/err
 
 if make_certs; then ok "certificates made"; else not_ok "certificates made"; diag certs.log; exit 1; fi
 
-# expect CODE DESC ARGS...: the program, stdin from /dev/null, exits CODE.
-expect() {
-  code=$1
-  desc=$2
-  shift 2
-  tw "$@" </dev/null >"$out" 2>"$err"
-  rc=$?
-  if [ "$rc" -eq "$code" ]; then
-    ok "$desc (exit $code)"
-  else
-    not_ok "$desc (exit $rc, expected $code)"
-    diag "$out" "$err"
-  fi
-}
-
 # says TEXT: the last command said TEXT on stderr.
 says() {
   if has "$err" "$1"; then ok "  says '$1'"; else not_ok "  says '$1'"; diag "$err"; fi

@@ -61,6 +61,22 @@ has() {
 }
 
 # tw ARGS...: runs the program with a time limit.
+# expect CODE DESC ARGS...: the program (stdin from /dev/null, output in
+# $out and $err) exits CODE: one test point.
+expect() {
+  code=$1
+  desc=$2
+  shift 2
+  tw "$@" </dev/null >"$out" 2>"$err"
+  rc=$?
+  if [ "$rc" -eq "$code" ]; then
+    ok "$desc (exit $code)"
+  else
+    not_ok "$desc (exit $rc, expected $code)"
+    diag "$out" "$err"
+  fi
+}
+
 tw() {
   # shellcheck disable=SC2086 # TW_EXEC is a command with arguments, or empty
   timeout "$TW_TIMEOUT" $TW_EXEC "$TLSWIRE" "$@"

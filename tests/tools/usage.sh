@@ -8,21 +8,6 @@ echo "1..26"
 out=$tw_tmp/out
 err=$tw_tmp/err
 
-# expect CODE DESC ARGS...: the program exits with CODE.
-expect() {
-  code=$1
-  desc=$2
-  shift 2
-  tw "$@" >"$out" 2>"$err"
-  rc=$?
-  if [ "$rc" -eq "$code" ]; then
-    ok "$desc (exit $code)"
-  else
-    not_ok "$desc (exit $rc, expected $code)"
-    diag "$out" "$err"
-  fi
-}
-
 # says FILE TEXT: one test point for the last command's output.
 says() {
   if has "$1" "$2"; then ok "  and says '$2'"; else not_ok "  says '$2'"; diag "$1"; fi
